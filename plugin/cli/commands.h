@@ -1,0 +1,19 @@
+// Subcommands of the modak CLI. Each registers its options on the app and returns the action
+// that runs once parsing succeeded; the action returns the process exit code.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <functional>
+
+namespace modak::cli {
+
+// Exit codes, documented in docs/cli.md: 0 valid / success, 1 invalid input, 2 usage or I/O error.
+constexpr int kExitOk = 0;
+constexpr int kExitInvalid = 1;
+constexpr int kExitUsage = 2;
+
+using Action = std::function<int()>;
+
+Action add_validate_command(CLI::App& app);
+
+}  // namespace modak::cli

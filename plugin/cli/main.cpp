@@ -1,0 +1,23 @@
+// modak: TOSCA optimisation and deployment for HPC and cloud. This file only wires subcommands.
+#include <iostream>
+
+#include "plugin/cli/commands.h"
+
+int main(int argc, char** argv) {
+  CLI::App app{"modak: validate, optimise and render SODALITE TOSCA blueprints"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string("modak ") + MODAK_VERSION);
+  modak::cli::Action action = modak::cli::add_validate_command(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int rc = app.exit(e);
+    return rc == 0 ? 0 : modak::cli::kExitUsage;
+  }
+  try {
+    return action();
+  } catch (const std::exception& e) {
+    std::cerr << "modak: internal error: " << e.what() << "\n";
+    return modak::cli::kExitUsage;
+  }
+}

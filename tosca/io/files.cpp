@@ -1,0 +1,97 @@
+#include "tosca/io/files.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+namespace modak::io {
+
+namespace {
+struct Fd {
+  int fd = -1;
+  ~Fd() {
+    if (fd >= 0) ::close(fd);
+  }
+};
+std::string errno_text() { return std::strerror(errno); }
+}  // namespace
+
+bool read_file(const std::string& path, std::string& out, std::string& error, std::uint64_t max_bytes) {
+  Fd f;
+  f.fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (f.fd < 0) {
+    error = "cannot open '" + path + "': " + errno_text();
+    return false;
+  }
+  struct stat st {};
+  if (::fstat(f.fd, &st) != 0) {
+    error = "cannot stat '" + path + "': " + errno_text();
+    return false;
+  }
+  if (!S_ISREG(st.st_mode)) {
+    error = "'" + path + "' is not a regular file";
+    return false;
+  }
+  if (static_cast<std::uint64_t>(st.st_size) > max_bytes) {
+    error = "'" + path + "' has " + std::to_string(st.st_size) + " bytes, more than the limit of " +
+            std::to_string(max_bytes) + " (limit max_file_bytes)";
+    return false;
+  }
+  out.clear();
+  out.resize(static_cast<std::size_t>(st.st_size));
+  std::size_t done = 0;
+  while (done < out.size()) {
+    ssize_t n = ::read(f.fd, out.data() + done, out.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      error = "cannot read '" + path + "': " + errno_text();
+      return false;
+    }
+    if (n == 0) break;  // the file shrank while we read it
+    done += static_cast<std::size_t>(n);
+  }
+  out.resize(done);
+  return true;
+}
+
+bool write_file_atomic(const std::string& path, const std::string& content, std::string& error) {
+  namespace fs = std::filesystem;
+  fs::path target(path);
+  std::string tmpl = (target.parent_path().empty() ? fs::path(".") : target.parent_path()).string() + "/." +
+                     target.filename().string() + ".tmp-XXXXXX";
+  std::string tmp = tmpl;
+  Fd f;
+  f.fd = ::mkstemp(tmp.data());
+  if (f.fd < 0) {
+    error = "cannot create a temporary file beside '" + path + "': " + errno_text();
+    return false;
+  }
+  std::size_t done = 0;
+  while (done < content.size()) {
+    ssize_t n = ::write(f.fd, content.data() + done, content.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      error = "cannot write '" + tmp + "': " + errno_text();
+      ::unlink(tmp.c_str());
+      return false;
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  if (::fchmod(f.fd, 0644) != 0 || ::fsync(f.fd) != 0) {
+    error = "cannot finish '" + tmp + "': " + errno_text();
+    ::unlink(tmp.c_str());
+    return false;
+  }
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    error = "cannot rename '" + tmp + "' to '" + path + "': " + errno_text();
+    ::unlink(tmp.c_str());
+    return false;
+  }
+  return true;
+}
+
+}  // namespace modak::io

@@ -1,0 +1,18 @@
+// Reading local files with a size bound, and writing outputs atomically.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace modak::io {
+
+// Reads a whole regular file. Fails with a reason for a missing file, a directory, a file
+// larger than `max_bytes`, or a read error.
+bool read_file(const std::string& path, std::string& out, std::string& error,
+               std::uint64_t max_bytes = 64ull << 20);
+
+// Writes `content` to a temporary file beside `path` and renames it over `path`, so readers
+// never see a half-written file and a failure leaves the previous file intact.
+bool write_file_atomic(const std::string& path, const std::string& content, std::string& error);
+
+}  // namespace modak::io
