@@ -4,7 +4,7 @@
 set -euo pipefail
 
 build_deps=(
-  build-essential cmake ninja-build pkg-config git
+  build-essential cmake ninja-build pkg-config git ca-certificates
   libyaml-dev libyaml-cpp-dev libcurl4-openssl-dev libboost-dev libboost-filesystem-dev
   libxerces-c-dev libzip-dev nlohmann-json3-dev libcli11-dev doctest-dev
 )

@@ -128,8 +128,8 @@ void apply_constraints(Context& ctx, const yaml::Node* v, const yaml::Node* cons
     std::string_view op = clause->key_at(0)->text;
     const yaml::Node* arg = clause->value_at(0);
     auto violated = [&](const std::string& why) {
-      if (op == "valid_values" &&
-          ctx.tolerate(Code::QuirkValidValues, v, what + ": " + why + " (valid_values not enforced)"))
+      // xOpera enforces no constraints; SODALITE values and library defaults rely on it.
+      if (ctx.tolerate(Code::QuirkValidValues, v, what + ": " + why + " (" + std::string(op) + " not enforced)"))
         return;
       ctx.error(Code::ConstraintViolation, v, what + ": " + why);
     };

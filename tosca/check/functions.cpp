@@ -194,7 +194,9 @@ void FunctionChecker::get_member(std::string_view fn, const yaml::Node* key, con
     bool last = i + 1 == args->size();
     if (has_member(*type, a->text, attribute)) return;
     if (!last) {
-      if (const CapabilityDef* c = type->capabilities.find(a->text); c && c->type) {
+      const CapabilityDef* c = type->capabilities.find(a->text);
+      bool assigned_requirement = type->find_requirement(a->text) && current && requirement_target(ctx_, *current, a->text);
+      if (c && c->type && !assigned_requirement) {
         const yaml::Node* prop = args->item(i + 1);
         if (!has_member(*c->type, prop->text, attribute) &&
             !(c->property_refinements && c->property_refinements->is_map() && c->property_refinements->get(prop->text)))

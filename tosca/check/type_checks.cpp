@@ -149,6 +149,11 @@ const TypeDef* TypeBuilder::lookup(EntityKind kind, const yaml::Node* name_node,
                      " but used as a " + std::string(kind_label(kind)) + " (tolerated for TOSCA 1.0-1.2 files)");
     return other;
   }
+  // A library file may name types that only the blueprint importing it brings in.
+  if (!other && ctx_.tolerate(Code::QuirkLibraryDrift, name_node,
+                              what + ": '" + name_node->text + "' is not a known " + std::string(kind_label(kind)) +
+                                  " (defined by a file this one does not import?)"))
+    return nullptr;
   if (other)
     ctx_.error(Code::WrongTypeKind, name_node,
                what + ": '" + name_node->text + "' is a " + std::string(kind_label(other->kind)) + ", not a " +

@@ -99,7 +99,8 @@ bool parse_scalar_unit(std::string_view text, std::string_view kind, double& bas
 
 bool parse_version(std::string_view text, std::vector<long>& parts) {
   // major[.minor[.fix[.qualifier[-build]]]] as tosca-parser and the spec's grammar read it.
-  static const std::regex re(R"(^([0-9]+)(\.([0-9]+))?(\.([0-9]+))?(\.([0-9A-Za-z]+))?(-([0-9]+))?$)");
+  // The qualifier only after a fix version, the build only after a qualifier (so "1.x" is no version).
+  static const std::regex re(R"(^([0-9]+)(\.([0-9]+)(\.([0-9]+)(\.([0-9A-Za-z]+)(-([0-9]+))?)?)?)?$)");
   std::cmatch m;
   std::string s(text);
   if (s.size() > 128 || !std::regex_match(s.c_str(), m, re)) return false;
@@ -157,7 +158,8 @@ void mismatch(Context& ctx, const yaml::Node* v, const std::string& what, std::s
       ctx.tolerate(Code::QuirkTemplateText, v, what + ": templated text " + quoted(v) + " kept opaque where a " +
                                                    std::string(type) + " is expected"))
     return;
-  if (coercible && ctx.tolerate(Code::QuirkTypeCoercion, v,
+  // xOpera does not type-check values, and SODALITE files rely on it (a list for a string, "" for a map).
+  if ((coercible || ctx.profile.sodalite()) && ctx.tolerate(Code::QuirkTypeCoercion, v,
                                 what + ": " + quoted(v) + " is not a " + std::string(type) + "; tolerated"))
     return;
   ctx.error(Code::TypeMismatch, v, what + ": " + quoted(v) + " is not a " + std::string(type));

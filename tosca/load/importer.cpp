@@ -431,9 +431,12 @@ bool Importer::resolve_local(const Unit& from, const std::string& spec, const ya
     return accept(candidate, from.origin.root);
   }
   // SODALITE's library prefixes: "modules/x.yaml", or a relative path that lands in "<root>/modules/...".
+  // A library file's "../../modules/x" means the modules folder beside the blueprint that holds
+  // the library, so the path is also read relative to the library root's parent.
   fs::path mapping_base = root.empty() ? fs::path(entry_dir_) : root;
   std::string rel_to_root = mapping_base.empty() ? spec : candidate.lexically_relative(mapping_base).string();
-  for (const std::string& s : {spec, rel_to_root}) {
+  std::string rel_to_parent = root.empty() ? spec : candidate.lexically_relative(root.parent_path()).string();
+  for (const std::string& s : {spec, rel_to_root, rel_to_parent}) {
     auto slash = s.find('/');
     if (slash == std::string::npos) continue;
     if (const std::string* dir = library_dir(first_component(s))) {
