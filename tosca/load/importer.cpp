@@ -309,6 +309,7 @@ void Importer::follow_imports(int unit_index) {
 void Importer::import_one(int unit_index, const yaml::Node* entry, const yaml::Node* repositories) {
   std::string spec, prefix, repository;
   const yaml::Node* site = entry;
+  const yaml::Node* repository_node = nullptr;
   if (entry->is_scalar()) {
     spec = entry->text;
   } else if (entry->is_map()) {
@@ -320,7 +321,7 @@ void Importer::import_one(int unit_index, const yaml::Node* entry, const yaml::N
       site = def;
     } else if (def->is_map()) {
       if (const auto* f = def->get("file"); f && f->is_scalar()) spec = f->text, site = f;
-      if (const auto* r = def->get("repository"); r && r->is_scalar()) repository = r->text;
+      if (const auto* r = def->get("repository"); r && r->is_scalar()) repository = r->text, repository_node = r;
       if (const auto* p = def->get("namespace_prefix"); p && p->is_scalar()) prefix = p->text;
     }
   }
@@ -335,7 +336,7 @@ void Importer::import_one(int unit_index, const yaml::Node* entry, const yaml::N
     const yaml::Node* repo = repositories ? repositories->get(repository) : nullptr;
     const yaml::Node* url = repo && repo->is_map() ? repo->get("url") : repo;
     if (!url || !url->is_scalar()) {
-      sink_.error(Code::UnknownRepository, where(site),
+      sink_.error(Code::UnknownRepository, where(repository_node ? repository_node : site),
                   "import names repository '" + repository + "', which this file does not define");
       return;
     }
