@@ -8,9 +8,9 @@ SODALITE blueprint: a handful of node, data, capability and relationship
 types derived from the normative types at the top, topology inputs, and then
 N node templates -- Compute hosts with host/os capability properties,
 software components hosted on them (`requirements: - host: NAME`), databases
-their components connect to, dependencies between templates, Standard
-interface operations whose inputs use get_property, get_attribute, get_input
-and concat -- and outputs.
+they connect to through relationship templates, dependencies between
+templates, Standard interface operations whose inputs use get_property,
+get_attribute, get_input and concat -- and outputs.
 
 The output is deterministic for a given N and seed (standard library only,
 no PyYAML needed).  N = 10 000 gives about 3.9 MB of YAML, the size of the

@@ -110,6 +110,13 @@ rev="$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo 'no commit')"
 if [[ -n "$(git -C "$root" status --porcelain 2>/dev/null | head -n 1)" ]]; then rev="$rev (work tree modified)"; fi
 version="$("$modak" --version 2>/dev/null | head -n 1 || true)"
 cpu="$(lscpu 2>/dev/null | sed -n 's/^Model name:[[:space:]]*//p' | head -n 1)"
+build_type=""
+for cache in "$(dirname "$modak")/../CMakeCache.txt" "$(dirname "$modak")/CMakeCache.txt"; do
+    if [[ -f "$cache" ]]; then
+        build_type="$(sed -n 's/^CMAKE_BUILD_TYPE:STRING=//p' "$cache")"
+        break
+    fi
+done
 mem="$(free -g 2>/dev/null | awk '/^Mem:/ { print $2 " GiB" }')"
 
 verdict() { # verdict LABEL OK?
@@ -136,7 +143,7 @@ verdict() { # verdict LABEL OK?
     echo
     echo "- machine: $(nproc) CPUs ($cpu), ${mem:-? memory}"
     echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
-    echo "- modak: \`${modak#"$root"/}\` ${version:+($version)}, git revision $rev"
+    echo "- modak: \`${modak#"$root"/}\` ${version:+($version)}, git revision $rev${build_type:+, CMake build type $build_type}"
     echo "- blueprints: \`bench/gen_blueprint.py N FILE --seed ${seed:-?}\`"
     if [[ -n "${best[1000]:-}" && -n "${best[10000]:-}" ]]; then
         ratio=$(awk -v a="${best[10000]}" -v b="${best[1000]}" 'BEGIN { printf "%.2f", (b > 0) ? a / b : 0 }')
