@@ -12,8 +12,12 @@ constexpr int kExitOk = 0;
 constexpr int kExitInvalid = 1;
 constexpr int kExitUsage = 2;
 
-using Action = std::function<int()>;
+struct Command {
+  CLI::App* app = nullptr;
+  std::function<int()> run;
+};
 
-Action add_validate_command(CLI::App& app);
+Command add_validate_command(CLI::App& app);
+Command add_optimise_command(CLI::App& app);
 
 }  // namespace modak::cli

@@ -1,5 +1,6 @@
 // modak: TOSCA optimisation and deployment for HPC and cloud. This file only wires subcommands.
 #include <iostream>
+#include <vector>
 
 #include "plugin/cli/commands.h"
 
@@ -7,7 +8,8 @@ int main(int argc, char** argv) {
   CLI::App app{"modak: validate, optimise and render SODALITE TOSCA blueprints"};
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string("modak ") + MODAK_VERSION);
-  modak::cli::Action action = modak::cli::add_validate_command(app);
+  std::vector<modak::cli::Command> commands = {modak::cli::add_validate_command(app),
+                                               modak::cli::add_optimise_command(app)};
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -15,9 +17,10 @@ int main(int argc, char** argv) {
     return rc == 0 ? 0 : modak::cli::kExitUsage;
   }
   try {
-    return action();
+    for (const auto& c : commands)
+      if (c.app->parsed()) return c.run();
   } catch (const std::exception& e) {
     std::cerr << "modak: internal error: " << e.what() << "\n";
-    return modak::cli::kExitUsage;
   }
+  return modak::cli::kExitUsage;
 }

@@ -3,6 +3,7 @@
 // A case file starts with comment lines that say what modak must report:
 //   # expect: <code> [<file>:]<line>:<col>          an error at that place (the result is invalid)
 //   # expect-warning: <code> [<file>:]<line>:<col>  a warning at that place
+//   # expect-note: <code> [<file>:]<line>:<col>     a note at that place
 //   # profile: sodalite                             validate with the sodalite profile
 //   # known-gap: <code> <where> (<why>)             modak misses this or points elsewhere today
 // <file> is relative to the case file's folder (support files live in support/); without it the
@@ -96,7 +97,15 @@ std::optional<Case> read_case(const fs::path& target, const fs::path& header, co
       if (line.rfind(prefix, 0) == 0) return line.substr(prefix.size());
       return std::nullopt;
     };
-    if (auto warn = take("# expect-warning:")) {
+    if (auto note = take("# expect-note:")) {
+      auto e = parse_expect(*note, base);
+      if (!e) malformed = true;
+      else {
+        e->severity = Severity::Note;
+        if (e->file.empty()) e->file = self;
+        c.expects.push_back(*e);
+      }
+    } else if (auto warn = take("# expect-warning:")) {
       auto e = parse_expect(*warn, base);
       if (!e) malformed = true;
       else {
@@ -247,7 +256,6 @@ TEST_SUITE("unit") {
         {"usage", "command-line usage, not file content"},
         {"io-error", "needs an unreadable file or a read failure; not reproducible with a checked-in file"},
         {"profile-selected", "a note about profile choice, not a problem in the file"},
-        {"filled-by-modak", "about modak's optimiser filling properties, not validation"},
         {"quirk-type-coercion", "sodalite quirk; not covered here"},
         {"quirk-template-text", "sodalite quirk; not covered here"},
         {"quirk-library-drift", "sodalite quirk; needs the SODALITE library"},

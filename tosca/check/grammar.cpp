@@ -132,8 +132,15 @@ bool check_keys(Context& ctx, const yaml::Node* n, const Grammar& g, std::string
   }
   for (auto [k, v] : yaml::map_entries(n)) {
     (void)v;
-    if (std::find(g.allowed.begin(), g.allowed.end(), std::string_view(k->text)) == g.allowed.end())
-      ctx.error(diag::Code::UnknownField, k, label + " has unknown field '" + k->text + "'");
+    if (std::find(g.allowed.begin(), g.allowed.end(), std::string_view(k->text)) != g.allowed.end()) continue;
+    // SODALITE's IDE writes the request beside `type` (AADM); xOpera rejects it, modak reads it.
+    if (g.construct == std::string_view("node template") && (k->text == "optimization" || k->text == "optimisation") &&
+        ctx.profile.sodalite()) {
+      ctx.sink.note(diag::Code::OptimisationRequest, ctx.at(k),
+                    label + " carries an optimisation request beside 'type'; modak optimise reads and removes it");
+      continue;
+    }
+    ctx.error(diag::Code::UnknownField, k, label + " has unknown field '" + k->text + "'");
   }
   for (std::string_view req : g.required) {
     const yaml::Node* v = n->get(req);

@@ -2,6 +2,7 @@
 // interface and artifact they assign against what the type declares.
 #include "tosca/check/checks.h"
 #include "tosca/check/grammar.h"
+#include "tosca/check/optimisation_hints.h"
 #include "tosca/check/values.h"
 
 namespace modak::tosca {
@@ -18,11 +19,19 @@ void undeclared(Context& ctx, const yaml::Node* k, const std::string& msg) {
 void check_assignments(Context& ctx, const yaml::Node* values, const Members<PropertyDef>& defs,
                        const std::string& owner, const char* noun, bool check_required, const yaml::Node* anchor,
                        const FunctionScope& scope) {
+  const TemplateInfo* self = scope.self;
+  const bool has_request = self && optimisation_request(self->body);
   if (values && !values->is_null()) {
     if (!expect(ctx, values, Shape::Map, owner + " " + noun + "s")) return;
     for (auto [k, v] : yaml::map_entries(values)) {
       const PropertyDef* d = defs.find(k->text);
       std::string what = owner + " " + noun + " '" + k->text + "'";
+      if (!d && (k->text == "optimisation" || k->text == "optimization") && std::string_view(noun) == "property" &&
+          ctx.profile.sodalite()) {
+        ctx.sink.note(diag::Code::OptimisationRequest, ctx.at(k),
+                      owner + ": undeclared property '" + k->text + "' holds an optimisation request for modak optimise");
+        continue;
+      }
       if (!d) {
         undeclared(ctx, k, std::string(noun) + " '" + k->text + "' is not declared by the type of " + owner);
         check_functions_in(ctx, v, scope);
@@ -44,6 +53,10 @@ void check_assignments(Context& ctx, const yaml::Node* values, const Members<Pro
     // TOSCA 1.0-1.2 made several normative properties optional that 1.3 requires (Database.name).
     if (ctx.minor_version < 3 && normative.implicit && d.node && d.node->mark.source == normative.source) continue;
     if (values && values->is_map() && values->get(d.name)) continue;
+    if (has_request && self->type && filled_by_modak(*self->type, d.name)) {
+      ctx.sink.note(Code::FilledByModak, ctx.at(anchor), owner + ": '" + d.name + "' is filled by modak optimise");
+      continue;
+    }
     std::string msg = owner + ": required " + noun + " '" + d.name + "' has no value and no default";
     if (!ctx.tolerate(Code::QuirkRequiredUnset, anchor, msg)) ctx.error(Code::MissingRequired, anchor, msg);
   }

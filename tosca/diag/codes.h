@@ -59,7 +59,8 @@ namespace modak::diag {
   X(QuirkImportCycle, "quirk-import-cycle", "sodalite: files import each other (xOpera loads each once)") \
   X(QuirkUndeclaredInput, "quirk-undeclared-input", "sodalite: a type's operation uses an input the blueprint does not declare") \
   X(QuirkRequiredUnset, "quirk-required-unset", "sodalite: a required property without value is left for the orchestrator") \
-  X(FilledByModak, "filled-by-modak", "a property modak's optimiser fills is unset; not an error")
+  X(FilledByModak, "filled-by-modak", "a property modak's optimiser fills is unset; not an error") \
+  X(OptimisationRequest, "optimisation-request", "sodalite: a node carries an optimisation request where xOpera would not accept it (modak optimise reads it and removes it)")
 
 enum class Code {
 #define MODAK_DIAG_ENUM(id, name, desc) id,

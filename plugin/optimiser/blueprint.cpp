@@ -1,0 +1,178 @@
+#include "plugin/optimiser/blueprint.h"
+
+#include <algorithm>
+
+#include "tosca/check/checks.h"
+#include "tosca/check/grammar.h"
+#include "tosca/check/optimisation_hints.h"
+
+namespace modak::opt {
+
+using diag::Code;
+
+namespace {
+
+const char* kJobExecutionType = "sodalite.nodes.batch.Container.JobExecution";
+const char* kModakJobType = "sodalite.nodes.modak.job";
+const char* kClusterType = "sodalite.nodes.Kubernetes.Cluster";
+
+bool is_a(const tosca::Context& ctx, const tosca::TypeDef* t, const char* name) {
+  const tosca::TypeDef* base = ctx.types.find(tosca::EntityKind::Node, name);
+  return t && base && t->derives_from(base);
+}
+
+const yaml::Node* request_node(const yaml::Node* body) { return tosca::optimisation_request(body); }
+
+// The first requirement `req` of a template that names a node template.
+std::string requirement_target(const yaml::Node* body, std::string_view req) {
+  const yaml::Node* reqs = body && body->is_map() ? body->get("requirements") : nullptr;
+  if (!reqs || !reqs->is_seq()) return "";
+  for (const yaml::Node* e : reqs->children) {
+    if (!e->is_map() || e->size() != 1 || e->key_at(0)->text != req) continue;
+    const yaml::Node* v = e->value_at(0);
+    const yaml::Node* n = v->is_map() ? v->get("node") : v;
+    if (n && n->is_scalar()) return n->text;
+  }
+  return "";
+}
+
+// A property value with get_input resolved to the input's default; nullptr when not resolvable.
+const yaml::Node* resolved(const tosca::Context& ctx, const yaml::Node* v) {
+  std::string_view fn = tosca::function_name(v);
+  if (fn.empty()) return v;
+  if (fn != "get_input" || !ctx.inputs || !ctx.inputs->is_map()) return nullptr;
+  const yaml::Node* arg = v->value_at(0);
+  const yaml::Node* def = ctx.inputs->get(arg->is_seq() && arg->size() ? arg->item(0)->text : arg->text);
+  const yaml::Node* dflt = def && def->is_map() ? def->get("default") : nullptr;
+  return dflt;
+}
+
+// Builds a map of the request fields a TOSCA node's properties carry (DSL names match SODALITE's).
+yaml::Node* section_from_properties(tosca::Context& ctx, const yaml::Node* body, std::string_view section,
+                                    yaml::Arena& arena) {
+  static const std::vector<std::string_view> kApp = {"app_tag", "app_type", "container_runtime", "executable", "arguments",
+                                                     "mpi_ranks", "threads", "minimal_efficiency", "storage_class_pref", "build"};
+  static const std::vector<std::string_view> kJob = {
+      "job_name", "account", "queue", "partition", "wall_time_limit", "node_count", "core_count", "process_count_per_node",
+      "core_count_per_process", "memory_limit", "minimum_memory_per_processor", "request_gpus", "request_specific_nodes",
+      "job_array", "standard_output_file", "standard_error_file", "combine_stdout_stderr", "architecture_constraint",
+      "copy_environment", "copy_environment_variable", "job_dependency", "request_event_notification", "email_address",
+      "defer_job", "node_exclusive"};
+  const auto& keys = section == "application" ? kApp : kJob;
+  const yaml::Node* props = body && body->is_map() ? body->get("properties") : nullptr;
+  yaml::Node* out = arena.make(yaml::Kind::Map, props ? props->mark : body->mark);
+  if (!props || !props->is_map()) return out;
+  for (auto [k, v] : yaml::map_entries(props)) {
+    if (std::find(keys.begin(), keys.end(), std::string_view(k->text)) == keys.end()) continue;
+    const yaml::Node* value = resolved(ctx, v);
+    if (!value || value->is_null() || (value->is_string() && value->text.empty())) continue;
+    if (value->is_map() && section == "application" && k->text != "build") continue;
+    out->children.push_back(const_cast<yaml::Node*>(k));
+    out->children.push_back(const_cast<yaml::Node*>(value));
+  }
+  return out;
+}
+
+// The request tree: a map as written, or JSON text parsed as a source of its own.
+const yaml::Node* request_tree(tosca::Context& ctx, const yaml::Node* site, yaml::Arena& arena, yaml::SourceTable& sources,
+                               const std::string& node_name) {
+  if (site->is_map()) return site;
+  if (!site->is_string()) {
+    ctx.error(Code::WrongKind, site, "the optimisation request of '" + node_name + "' must be a map or JSON text");
+    return nullptr;
+  }
+  std::string text = site->text;
+  // The IaC builder's fixtures wrap the JSON once more in quotes: "\"{...}\"".
+  if (text.size() > 2 && text.front() == '"' && text.back() == '"') text = text.substr(1, text.size() - 2);
+  auto loc = ctx.at(site);
+  auto id = sources.add(loc.file + ":" + std::to_string(loc.line) + ":" + std::to_string(loc.column) + " (request of '" +
+                        node_name + "')");
+  return yaml::load_yaml(text, id, sources, arena, ctx.sink);
+}
+
+}  // namespace
+
+bool carries_request(const yaml::Node* node_template) { return request_node(node_template) != nullptr; }
+
+bool filled_by_modak(const tosca::TypeDef& type, std::string_view property) { return tosca::filled_by_modak(type, property); }
+
+std::vector<AppNode> find_requests(tosca::Context& ctx, tosca::Model& model, yaml::Arena& arena) {
+  yaml::SourceTable& sources = model.service.sources;
+  std::vector<AppNode> out;
+  const yaml::Node* root = model.service.root_unit().root;
+  const yaml::Node* tt = root && root->is_map() ? root->get("topology_template") : nullptr;
+  if (!tt || !tt->is_map()) return out;
+  ctx.topology = tt;
+  ctx.inputs = tt->get("inputs");
+  tosca::index_templates(ctx);
+  const yaml::Node* nodes = tt->get("node_templates");
+  for (auto [key, body] : yaml::map_entries(nodes && nodes->is_map() ? nodes : nullptr)) {
+    auto info = ctx.nodes.find(key->text);
+    const tosca::TypeDef* type = info == ctx.nodes.end() ? nullptr : info->second.type;
+    AppNode app;
+    app.name = key->text;
+    app.body = body;
+    app.type = type;
+    if (is_a(ctx, type, kModakJobType)) {
+      app.generation = Generation::Gen2ModakJob;
+      const yaml::Node* props = body->get("properties");
+      app.request_site = props;
+      app.request.origin = "node template '" + app.name + "'";
+      for (const char* section : {"job_options", "application", "target", "optimisation"})
+        if (const yaml::Node* s = props && props->is_map() ? props->get(section) : nullptr; s && s->is_map()) {
+          Fields& f = section[0] == 'j' ? app.request.job_options : section[0] == 'a' ? app.request.application
+                      : section[0] == 't' ? app.request.target : app.request.optimisation;
+          read_section(ctx, section, s, f);
+          if (section[0] == 'o') app.request.has_optimisation = true;
+        }
+      out.push_back(std::move(app));
+      continue;
+    }
+    const yaml::Node* site = request_node(body);
+    if (!site) continue;
+    app.request_site = site;
+    app.request.origin = "node template '" + app.name + "'";
+    const yaml::Node* tree = request_tree(ctx, site, arena, sources, app.name);
+    if (!tree) continue;
+    read_request(ctx, tree, app.request);
+    // Gen-3: the job options come from the JobExecution that runs this application, the target
+    // from the workload manager that job is hosted on.
+    for (const auto& [job_name, job] : ctx.nodes)
+      if (is_a(ctx, job.type, kJobExecutionType) && requirement_target(job.body, "application") == app.name) {
+        app.job_node = std::string(job_name);
+        if (!app.request.job_options.where)
+          read_section(ctx, "job_options", section_from_properties(ctx, job.body, "job_options", arena), app.request.job_options);
+        app.host_node = requirement_target(job.body, "host");
+      }
+    if (app.host_node.empty()) app.host_node = requirement_target(body, "host");
+    if (!app.request.application.where)
+      read_section(ctx, "application", section_from_properties(ctx, body, "application", arena), app.request.application);
+    if (auto host = ctx.nodes.find(app.host_node); host != ctx.nodes.end() && !app.request.target.where) {
+      yaml::Node* target = arena.make(yaml::Kind::Map, host->second.body->mark);
+      const yaml::Node* props = host->second.body->get("properties");
+      const yaml::Node* caps = host->second.body->get("capabilities");
+      const yaml::Node* opt = caps && caps->is_map() ? caps->get("optimisations") : nullptr;
+      const yaml::Node* opt_props = opt && opt->is_map() ? opt->get("properties") : nullptr;
+      const yaml::Node* md = host->second.body->get("metadata");
+      auto add = [&](const char* field, const yaml::Node* v) {
+        v = v ? resolved(ctx, v) : nullptr;
+        if (!v || !v->is_scalar() || v->is_null()) return;
+        yaml::Node* k = arena.make(yaml::Kind::String, v->mark);
+        k->text = field;
+        target->children.push_back(k);
+        target->children.push_back(const_cast<yaml::Node*>(v));
+      };
+      add("name", opt_props && opt_props->is_map() ? opt_props->get("target")
+                  : md && md->is_map() ? md->get("modak.target") : nullptr);
+      add("job_scheduler_type", props && props->is_map() ? props->get("scheduler") : nullptr);
+      read_section(ctx, "target", target, app.request.target);
+      app.generation = is_a(ctx, host->second.type, kClusterType) ? Generation::Kubernetes
+                       : app.job_node.empty()                      ? Generation::Generic
+                                                                   : Generation::Gen3Batch;
+    }
+    out.push_back(std::move(app));
+  }
+  return out;
+}
+
+}  // namespace modak::opt

@@ -1,0 +1,95 @@
+#include "plugin/optimiser/report.h"
+
+#include <cstdio>
+
+namespace modak::opt {
+
+namespace {
+
+std::string fmt_time(double s, const std::string& unit) {
+  char buf[64];
+  if (unit != "s") std::snprintf(buf, sizeof buf, "%.4g (relative)", s);
+  else if (s >= 3600) std::snprintf(buf, sizeof buf, "%.2f h", s / 3600);
+  else if (s >= 60) std::snprintf(buf, sizeof buf, "%.1f min", s / 60);
+  else std::snprintf(buf, sizeof buf, "%.3g s", s);
+  return buf;
+}
+
+std::string pad(std::string s, std::size_t width) {
+  if (s.size() < width) s.append(width - s.size(), ' ');
+  return s;
+}
+
+}  // namespace
+
+nlohmann::json decision_json(const Decision& d, bool with_candidates) {
+  nlohmann::json j;
+  j["node"] = d.node;
+  j["target"] = d.target ? d.target->name : "";
+  j["partition"] = d.partition ? d.partition->name : "";
+  j["image"] = d.image_uri();
+  const Candidate* c = d.chosen();
+  j["image_id"] = c ? c->image->id : "";
+  j["graph_compiler"] = c ? c->compiler : "none";
+  j["build"] = c ? c->image->build : "";
+  j["predicted_time"] = c ? c->seconds : 0.0;
+  j["time_unit"] = d.time_unit;
+  j["resources"] = {{"nodes", d.resources.nodes},
+                    {"ranks", d.resources.ranks},
+                    {"threads", d.resources.threads},
+                    {"tasks_per_node", d.resources.tasks_per_node},
+                    {"gpus_per_node", d.resources.gpus_per_node}};
+  j["launcher"] = d.launcher;
+  j["container_runtime"] = d.container_runtime;
+  j["container_flags"] = d.container_flags;
+  nlohmann::json env = nlohmann::json::array();
+  for (const auto& [k, v] : d.env) env.push_back({{"name", k}, {"value", v}});
+  j["environment"] = env;
+  j["pre_commands"] = d.pre_commands;
+  j["post_commands"] = d.post_commands;
+  j["fragments"] = d.fragments;
+  if (d.storage) j["storage"] = {{"name", d.storage->name}, {"class", d.storage->cls}, {"path", d.storage->path}};
+  j["why"] = d.why;
+  if (with_candidates) {
+    nlohmann::json ranked = nlohmann::json::array();
+    for (const auto& cand : d.ranked)
+      ranked.push_back({{"image", cand.image->id},
+                        {"uri", cand.image->uri},
+                        {"graph_compiler", cand.compiler},
+                        {"build", cand.image->build},
+                        {"predicted_time", cand.seconds},
+                        {"breakdown", cand.breakdown}});
+    j["candidates"] = ranked;
+    nlohmann::json rejected = nlohmann::json::array();
+    for (const auto& cand : d.rejected)
+      rejected.push_back({{"image", cand.image->id}, {"graph_compiler", cand.compiler}, {"reason", cand.rejected}});
+    j["rejected"] = rejected;
+  }
+  return j;
+}
+
+std::string explain_text(const Decision& d) {
+  std::string out = d.node + ": target " + (d.target ? d.target->name : "?") + ", partition " +
+                    (d.partition ? d.partition->name : "?") + "\n";
+  if (!d.ranked.empty()) {
+    out += "  " + pad("rank", 6) + pad("image", 44) + pad("compiler", 10) + pad("build", 18) + "predicted\n";
+    int rank = 1;
+    for (const auto& c : d.ranked) {
+      out += "  " + pad(std::to_string(rank), 6) + pad(c.image->id, 44) + pad(c.compiler, 10) + pad(c.image->build, 18) +
+             fmt_time(c.seconds, d.time_unit) + (rank == 1 ? "   <- chosen" : "") + "\n";
+      ++rank;
+    }
+  }
+  for (const auto& c : d.rejected)
+    out += "  not eligible: " + c.image->id + (c.compiler == "none" ? "" : " with " + c.compiler) + ": " + c.rejected + "\n";
+  for (const auto& w : d.why) out += "  why: " + w + "\n";
+  if (const Candidate* c = d.chosen())
+    for (const auto& b : c->breakdown) out += "  model: " + b + "\n";
+  out += "  resources: " + std::to_string(d.resources.nodes) + " node(s), " + std::to_string(d.resources.ranks) +
+         " rank(s) x " + std::to_string(d.resources.threads) + " thread(s), " + std::to_string(d.resources.tasks_per_node) +
+         " per node, " + std::to_string(d.resources.gpus_per_node) + " GPU(s) per node; launcher " + d.launcher +
+         ", container " + d.container_runtime + "\n";
+  return out;
+}
+
+}  // namespace modak::opt
