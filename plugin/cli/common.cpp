@@ -13,8 +13,12 @@ void add_common_options(CLI::App* cmd, CommonArgs& a) {
       ->check(CLI::IsMember({"strict", "sodalite", "auto"}));
   cmd->add_option("--import-path", a.import_paths,
                   "NAME=DIR: imports starting with NAME/ resolve under DIR (modules, sodalite, iac-modules and "
-                  "library all name SODALITE's iac-modules)");
-  cmd->add_option("--allow-host", a.allowed_hosts, "host that URL imports may fetch from (repeatable)");
+                  "library all name SODALITE's iac-modules)")
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  cmd->add_option("--allow-host", a.allowed_hosts, "host that URL imports may fetch from (repeatable)")
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   cmd->add_flag("--allow-http", a.allow_http, "allow plain http:// imports from allowed hosts");
   cmd->add_option("--ca-file", a.ca_file, "extra CA certificates (PEM) for https imports");
   cmd->add_option("--format", a.format, "text or json")->check(CLI::IsMember({"text", "json"}));

@@ -7,6 +7,7 @@
 
 #include "plugin/cli/commands.h"
 #include "plugin/cli/common.h"
+#include "plugin/optimiser/aadm.h"
 #include "plugin/optimiser/annotate.h"
 #include "plugin/optimiser/blueprint.h"
 #include "plugin/optimiser/decide.h"
@@ -48,17 +49,31 @@ int optimise_request_file(const OptimiseArgs& a, const opt::Knowledge& k, diag::
   auto id = model.service.sources.add(a.path);
   const yaml::Node* root = yaml::load_yaml(content, id, model.service.sources, model.service.arena, sink);
   tosca::Context ctx(model.service, model.types, sink, model.profile);
-  opt::Request request;
-  request.origin = a.path;
-  opt::Decision d;
-  d.node = a.path;
   opt::DecideOptions o{a.target, a.container_runtime};
-  bool ok = root && opt::read_request(ctx, root, request) && opt::decide(ctx, request, k, o, d);
+  std::vector<opt::Decision> decisions;
+  bool ok = root != nullptr;
+  if (ok && opt::is_aadm(root)) {
+    // AADM JSON: every application node that carries a request, as the IaC builder saw them.
+    for (auto& app : opt::find_aadm_requests(ctx, root, model.service.arena, model.service.sources)) {
+      decisions.emplace_back();
+      decisions.back().node = app.name;
+      ok = ok && !sink.has_errors() && opt::decide(ctx, app.request, k, o, decisions.back());
+    }
+  } else if (ok) {
+    opt::Request request;
+    request.origin = a.path;
+    decisions.emplace_back();
+    decisions.back().node = a.path;
+    ok = opt::read_request(ctx, root, request) && opt::decide(ctx, request, k, o, decisions.back());
+  }
   print_diagnostics(a, sink);
   if (!ok) return root ? kExitInvalid : kExitUsage;
-  nlohmann::json j = opt::decision_json(d);
+  nlohmann::json j = nlohmann::json::array();
+  for (const auto& d : decisions) j.push_back(opt::decision_json(d));
+  if (decisions.size() == 1) j = j[0];
   if (a.format == "json") std::cout << j.dump(2) << "\n";
-  else std::cout << opt::explain_text(d);
+  else
+    for (const auto& d : decisions) std::cout << opt::explain_text(d) << "\n";
   if (!a.output.empty() && !io::write_file_atomic(a.output, j.dump(2) + "\n", error)) {
     std::cerr << "modak optimise: " << error << "\n";
     return kExitUsage;
@@ -162,8 +177,12 @@ Command add_optimise_command(CLI::App& app) {
   cmd->add_option("-o,--output", args->output, "write the annotated blueprint (a file, or a directory)");
   cmd->add_flag("--explain", args->explain, "print the ranked candidates and why the winner won");
   cmd->add_option("--target", args->target, "optimise for this target instead of the one the blueprint names");
-  cmd->add_option("--targets", args->targets_dirs, "directory of extra target descriptions (repeatable)");
-  cmd->add_option("--catalogue", args->catalogue_dirs, "directory of extra catalogue/knowledge files (repeatable)");
+  cmd->add_option("--targets", args->targets_dirs, "directory of extra target descriptions (repeatable)")
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  cmd->add_option("--catalogue", args->catalogue_dirs, "directory of extra catalogue/knowledge files (repeatable)")
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   cmd->add_option("--container-runtime", args->container_runtime, "singularity, apptainer, podman or none")
       ->check(CLI::IsMember({"singularity", "apptainer", "podman", "none"}));
   add_common_options(cmd, *args);

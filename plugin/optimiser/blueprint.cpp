@@ -50,20 +50,11 @@ const yaml::Node* resolved(const tosca::Context& ctx, const yaml::Node* v) {
 // Builds a map of the request fields a TOSCA node's properties carry (DSL names match SODALITE's).
 yaml::Node* section_from_properties(tosca::Context& ctx, const yaml::Node* body, std::string_view section,
                                     yaml::Arena& arena) {
-  static const std::vector<std::string_view> kApp = {"app_tag", "app_type", "container_runtime", "executable", "arguments",
-                                                     "mpi_ranks", "threads", "minimal_efficiency", "storage_class_pref", "build"};
-  static const std::vector<std::string_view> kJob = {
-      "job_name", "account", "queue", "partition", "wall_time_limit", "node_count", "core_count", "process_count_per_node",
-      "core_count_per_process", "memory_limit", "minimum_memory_per_processor", "request_gpus", "request_specific_nodes",
-      "job_array", "standard_output_file", "standard_error_file", "combine_stdout_stderr", "architecture_constraint",
-      "copy_environment", "copy_environment_variable", "job_dependency", "request_event_notification", "email_address",
-      "defer_job", "node_exclusive"};
-  const auto& keys = section == "application" ? kApp : kJob;
   const yaml::Node* props = body && body->is_map() ? body->get("properties") : nullptr;
   yaml::Node* out = arena.make(yaml::Kind::Map, props ? props->mark : body->mark);
   if (!props || !props->is_map()) return out;
   for (auto [k, v] : yaml::map_entries(props)) {
-    if (std::find(keys.begin(), keys.end(), std::string_view(k->text)) == keys.end()) continue;
+    if (!is_request_field(section, k->text)) continue;
     const yaml::Node* value = resolved(ctx, v);
     if (!value || value->is_null() || (value->is_string() && value->text.empty())) continue;
     if (value->is_map() && section == "application" && k->text != "build") continue;
@@ -81,9 +72,7 @@ const yaml::Node* request_tree(tosca::Context& ctx, const yaml::Node* site, yaml
     ctx.error(Code::WrongKind, site, "the optimisation request of '" + node_name + "' must be a map or JSON text");
     return nullptr;
   }
-  std::string text = site->text;
-  // The IaC builder's fixtures wrap the JSON once more in quotes: "\"{...}\"".
-  if (text.size() > 2 && text.front() == '"' && text.back() == '"') text = text.substr(1, text.size() - 2);
+  std::string text = unwrap_request_text(site->text);
   auto loc = ctx.at(site);
   auto id = sources.add(loc.file + ":" + std::to_string(loc.line) + ":" + std::to_string(loc.column) + " (request of '" +
                         node_name + "')");
@@ -91,6 +80,20 @@ const yaml::Node* request_tree(tosca::Context& ctx, const yaml::Node* site, yaml
 }
 
 }  // namespace
+
+std::string unwrap_request_text(std::string text) {
+  // The IaC builder's fixtures wrap the JSON once more in quotes: "\"{...} \"".
+  auto trim = [](std::string& t) {
+    while (!t.empty() && std::isspace(static_cast<unsigned char>(t.back()))) t.pop_back();
+    while (!t.empty() && std::isspace(static_cast<unsigned char>(t.front()))) t.erase(t.begin());
+  };
+  trim(text);
+  if (text.size() > 2 && text.front() == '"' && text.back() == '"') {
+    text = text.substr(1, text.size() - 2);
+    trim(text);
+  }
+  return text;
+}
 
 bool carries_request(const yaml::Node* node_template) { return request_node(node_template) != nullptr; }
 

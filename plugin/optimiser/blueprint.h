@@ -35,6 +35,9 @@ struct AppNode {
 // Request texts are registered in the model's source table, so their locations print right.
 std::vector<AppNode> find_requests(tosca::Context& ctx, tosca::Model& model, yaml::Arena& arena);
 
+// The request text of a node, without the extra quotes SODALITE's IaC builder fixtures add.
+std::string unwrap_request_text(std::string text);
+
 // True when the node template carries a request (metadata or property), for the validator's
 // "filled by modak" notes.
 bool carries_request(const yaml::Node* node_template);

@@ -114,19 +114,20 @@ bool shape_resources(tosca::Context& ctx, const Request& r, const Knowledge& k, 
     }
   }
 
-  const int cores = p.cpu.cores();
+  // Slots per node: hardware threads, as Torque's ppn and Slurm's CPUs count them.
+  const int cores = p.cpu.cores() * std::max(1, p.cpu.threads_per_core);
   const int subscription = 1;
   auto nodes = jo.integer("node_count");
   auto ppn = jo.integer("process_count_per_node");
   if (nodes && *nodes > p.nodes && hardware_known) {
-    ctx.error(Code::ConstraintViolation, at.nodes_at,
+    ctx.error(Code::ResourceConflict, at.nodes_at,
               "node_count " + std::to_string(*nodes) + " exceeds the " + std::to_string(p.nodes) +
                   " nodes of partition '" + p.name + "'");
     return false;
   }
   if (nodes && ppn) {
     if (res.ranks > *nodes * *ppn) {
-      ctx.error(Code::ConstraintViolation, at.ranks_at ? at.ranks_at : at.nodes_at,
+      ctx.error(Code::ResourceConflict, at.ranks_at ? at.ranks_at : at.nodes_at,
                 std::to_string(res.ranks) + " ranks do not fit " + std::to_string(*nodes) + " nodes x " +
                     std::to_string(*ppn) + " tasks per node; raise node_count or process_count_per_node, or lower mpi_ranks");
       return false;
@@ -144,7 +145,7 @@ bool shape_resources(tosca::Context& ctx, const Request& r, const Knowledge& k, 
     d.why.push_back("node_count completed: " + std::to_string(res.ranks) + " ranks at " +
                     std::to_string(res.tasks_per_node) + " per node need " + std::to_string(res.nodes) + " node(s)");
     if (res.nodes > p.nodes && hardware_known) {
-      ctx.error(Code::ConstraintViolation, at.ranks_at ? at.ranks_at : r.application.where,
+      ctx.error(Code::ResourceConflict, at.ranks_at ? at.ranks_at : r.application.where,
                 std::to_string(res.ranks) + " ranks x " + std::to_string(res.threads) + " threads need " +
                     std::to_string(res.nodes) + " nodes; partition '" + p.name + "' has " + std::to_string(p.nodes));
       return false;
@@ -153,14 +154,14 @@ bool shape_resources(tosca::Context& ctx, const Request& r, const Knowledge& k, 
   if (hardware_known && res.tasks_per_node * res.threads > cores * subscription) {
     const yaml::Node* where = app.node("threads") ? app.node("threads") : at.ppn_at ? at.ppn_at : at.ranks_at;
     if (ppn || app.node("threads")) {
-      ctx.error(Code::ConstraintViolation, where ? where : r.application.where,
+      ctx.error(Code::ResourceConflict, where ? where : r.application.where,
                 std::to_string(res.tasks_per_node) + " tasks x " + std::to_string(res.threads) +
-                    " threads per node exceed the " + std::to_string(cores) + " cores of a '" + p.name + "' node");
+                    " threads per node exceed the " + std::to_string(cores) + " hardware threads of a '" + p.name + "' node");
       return false;
     }
   }
   if (hardware_known && res.gpus_per_node > p.gpus.count) {
-    ctx.error(Code::ConstraintViolation, jo.node("request_gpus"),
+    ctx.error(Code::ResourceConflict, jo.node("request_gpus"),
               "request_gpus " + std::to_string(res.gpus_per_node) + " exceeds the " + std::to_string(p.gpus.count) +
                   " GPU(s) per node of partition '" + p.name + "'");
     return false;
@@ -380,7 +381,7 @@ bool decide(tosca::Context& ctx, const Request& r, const Knowledge& k, const Dec
   const Target* t = name.empty() ? nullptr : k.target(name);
   if (!t) {
     if (!name.empty())
-      ctx.warning(Code::UnknownTemplate, r.target.node("name") ? r.target.node("name") : r.target.where,
+      ctx.warning(Code::UnknownTarget, r.target.node("name") ? r.target.node("name") : r.target.where,
                   "target '" + name + "' is not in the knowledge base (share/targets, --targets); using a generic target from opt_build");
     d.generic_target = std::make_shared<const Target>(synthetic_target(r, k));
     t = d.generic_target.get();
@@ -392,7 +393,7 @@ bool decide(tosca::Context& ctx, const Request& r, const Knowledge& k, const Dec
   std::string wanted_partition = r.job_options.str("partition").value_or(r.job_options.str("queue").value_or(""));
   d.partition = t->default_or(wanted_partition);
   if (!d.partition) {
-    ctx.error(Code::UnknownTemplate, r.target.where, "target '" + t->name + "' describes no partition or node pool");
+    ctx.error(Code::UnknownTarget, r.target.where, "target '" + t->name + "' describes no partition or node pool");
     return false;
   }
   if (!wanted_partition.empty() && d.partition->name != wanted_partition)
@@ -404,7 +405,7 @@ bool decide(tosca::Context& ctx, const Request& r, const Knowledge& k, const Dec
     d.kept_user_image = r.application.str("container_runtime").value_or("");
     std::string msg = "no catalogue image fits this request on " + t->name +
                       (d.kept_user_image.empty() ? "" : "; keeping the request's container '" + d.kept_user_image + "'");
-    ctx.warning(Code::FunctionTarget, r.optimisation.where ? r.optimisation.where : r.application.where, msg);
+    ctx.warning(Code::NoCandidate, r.optimisation.where ? r.optimisation.where : r.application.where, msg);
     d.why.push_back(msg);
   }
   // A GPU image gets the node's GPUs when the request did not say how many.

@@ -8,7 +8,7 @@ using diag::Code;
 
 namespace {
 
-enum class Kind { String, Int, Number, Bool, Duration, Map, Any };
+enum class Kind { String, Int, Number, Bool, BoolOrInt, Duration, Map, Any };
 
 struct Section;
 struct FieldSpec {
@@ -25,7 +25,8 @@ struct Section {
 };
 
 // The DSL as MODAK, the SODALITE IDE grammar and iac-modules' datatypes define it (modak.md §b).
-const Section kEtl{"etl", {{"prefetch", Kind::Bool}, {"cache", Kind::Bool}}};
+// The IDE grammar takes a buffer size where MODAK's docs say true/false: accept both.
+const Section kEtl{"etl", {{"prefetch", Kind::BoolOrInt}, {"cache", Kind::BoolOrInt}}};
 const Section kData{"data",
                     {{"location", Kind::String},
                      {"basedata", Kind::String, {"IMAGE", "RESTART", "imagenet", "cifar", "mnist"}},
@@ -145,11 +146,22 @@ std::string_view kind_word(Kind k) {
     case Kind::Int: return "an integer";
     case Kind::Number: return "a number";
     case Kind::Bool: return "true or false";
+    case Kind::BoolOrInt: return "true, false or a count";
     case Kind::Duration: return "a duration [D-]HH:MM:SS";
     case Kind::Map: return "a map";
     case Kind::Any: return "a value";
   }
   return "a value";
+}
+
+bool is_duration(std::string_view text) {
+  static const std::regex re(R"(^([0-9]+-)?([0-9]+:)?([0-9]+:)?[0-9]+$)");
+  return text.size() < 32 && std::regex_match(std::string(text), re);
+}
+
+std::string trimmed(const std::string& s) {
+  auto b = s.find_first_not_of(" \t"), e = s.find_last_not_of(" \t");
+  return b == std::string::npos ? "" : s.substr(b, e - b + 1);
 }
 
 bool fits(const yaml::Node* v, Kind k) {
@@ -159,10 +171,8 @@ bool fits(const yaml::Node* v, Kind k) {
     case Kind::Int: return v->kind == K::Int && v->num.i >= 0;
     case Kind::Number: return v->kind == K::Int || v->kind == K::Float;
     case Kind::Bool: return v->kind == K::Bool;
-    case Kind::Duration: {
-      static const std::regex re(R"(^([0-9]+-)?([0-9]+:)?([0-9]+:)?[0-9]+$)");
-      return v->is_scalar() && !v->is_null() && v->text.size() < 32 && std::regex_match(v->text, re);
-    }
+    case Kind::BoolOrInt: return v->kind == K::Bool || (v->kind == K::Int && v->num.i >= 0);
+    case Kind::Duration: return is_duration(v->text) && v->is_scalar() && !v->is_null();
     case Kind::Map: return v->is_map();
     case Kind::Any: return true;
   }
@@ -200,6 +210,12 @@ void read(tosca::Context& ctx, const Section& spec, const yaml::Node* map, Field
       continue;
     }
     if (v->is_null()) continue;  // unset
+    if (f->kind == Kind::Duration && v->is_scalar() && !fits(v, f->kind) && is_duration(trimmed(v->text))) {
+      ctx.warning(Code::InvalidValue, v, "optimisation request: '" + here + "' has spaces around '" + trimmed(v->text) +
+                                             "'; read without them");
+      out.values.emplace_back(k->text, v);  // readers trim durations
+      continue;
+    }
     if (!fits(v, f->kind)) {
       ctx.error(Code::TypeMismatch, v,
                 "optimisation request: '" + here + "' must be " + std::string(kind_word(f->kind)) + ", not '" +
@@ -292,6 +308,14 @@ const Fields* Request::data() const {
   return nullptr;
 }
 
+bool is_request_field(std::string_view section, std::string_view name) {
+  const Section* spec = top_section(section);
+  if (!spec) return false;
+  for (const auto& f : spec->fields)
+    if (f.name == name) return true;
+  return false;
+}
+
 void read_section(tosca::Context& ctx, std::string_view section, const yaml::Node* map, Fields& out) {
   const Section* spec = top_section(section);
   if (spec) read(ctx, *spec, map, out, std::string(section == "optimization" ? "optimisation" : section));
@@ -320,8 +344,8 @@ bool read_request(tosca::Context& ctx, const yaml::Node* root, Request& out) {
       read_section(ctx, k->text, v, out.optimisation);
       out.has_optimisation = true;
     } else if (k->text == "job_script" || k->text == "build_script" || k->text == "job_content" ||
-               k->text == "build_content") {
-      continue;  // fields of MODAK's answer, harmless in a request
+               k->text == "build_content" || k->text == "name") {
+      continue;  // fields of MODAK's answer, and the AADM optimisation's name: harmless in a request
     } else {
       ctx.error(Code::UnknownField, k, "optimisation request: unknown section '" + k->text + "'");
     }

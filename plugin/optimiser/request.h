@@ -51,6 +51,9 @@ struct Request {
 // Unknown fields are located errors; values outside the documented sets are warnings.
 bool read_request(tosca::Context& ctx, const yaml::Node* root, Request& out);
 
+// Whether `name` is a field of a top-level section ("job_options", "application", ...).
+bool is_request_field(std::string_view section, std::string_view name);
+
 // Reads one section ("job_options", "application", "target", "optimisation") from a map.
 void read_section(tosca::Context& ctx, std::string_view section, const yaml::Node* map, Fields& out);
 

@@ -60,6 +60,9 @@ namespace modak::diag {
   X(QuirkUndeclaredInput, "quirk-undeclared-input", "sodalite: a type's operation uses an input the blueprint does not declare") \
   X(QuirkRequiredUnset, "quirk-required-unset", "sodalite: a required property without value is left for the orchestrator") \
   X(FilledByModak, "filled-by-modak", "a property modak's optimiser fills is unset; not an error") \
+  X(UnknownTarget, "unknown-target", "an optimisation request names a target the knowledge base does not describe") \
+  X(NoCandidate, "no-candidate", "no catalogue image fits an optimisation request; the request's own container is kept") \
+  X(ResourceConflict, "resource-conflict", "an optimisation request's ranks, threads, nodes or GPUs contradict each other or the target") \
   X(OptimisationRequest, "optimisation-request", "sodalite: a node carries an optimisation request where xOpera would not accept it (modak optimise reads it and removes it)")
 
 enum class Code {
