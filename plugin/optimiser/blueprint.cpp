@@ -65,21 +65,44 @@ yaml::Node* section_from_properties(tosca::Context& ctx, const yaml::Node* body,
 }
 
 // The request tree: a map as written, or JSON text parsed as a source of its own.
+// The column of the key whose value is `site` in a template's metadata or properties (0: unknown).
+std::uint32_t key_column_of(const yaml::Node* body, const yaml::Node* site) {
+  for (const char* section : {"metadata", "properties"})
+    if (const yaml::Node* m = body && body->is_map() ? body->get(section) : nullptr; m && m->is_map())
+      for (auto [k, v] : yaml::map_entries(m))
+        if (v == site) return k->mark.column;
+  return 0;
+}
+
 const yaml::Node* request_tree(tosca::Context& ctx, const yaml::Node* site, yaml::Arena& arena, yaml::SourceTable& sources,
-                               const std::string& node_name) {
+                               const std::string& node_name, std::uint32_t key_column) {
   if (site->is_map()) return site;
   if (!site->is_string()) {
     ctx.error(Code::WrongKind, site, "the optimisation request of '" + node_name + "' must be a map or JSON text");
     return nullptr;
   }
   std::string text = unwrap_request_text(site->text);
-  auto loc = ctx.at(site);
-  auto id = sources.add(loc.file + ":" + std::to_string(loc.line) + ":" + std::to_string(loc.column) + " (request of '" +
-                        node_name + "')");
-  return yaml::load_yaml(text, id, sources, arena, ctx.sink);
+  return yaml::load_yaml(text, embed_request(ctx, site, sources, key_column), sources, arena, ctx.sink);
 }
 
 }  // namespace
+
+std::uint32_t embed_request(const tosca::Context& ctx, const yaml::Node* site, yaml::SourceTable& sources,
+                            std::uint32_t key_column) {
+  auto loc = ctx.at(site);
+  yaml::SourceTable::Embedding e;
+  if (site->block) {
+    // A block scalar's text starts on the next line, indented past its key (two spaces, the usual style).
+    e.line_offset = loc.line;
+    e.first_line_column = e.column = key_column > 0 ? key_column + 1 : (loc.column > 2 ? loc.column - 2 : 0);
+  } else {
+    // Quoted on one line: the text starts one column after the quote.
+    e.line_offset = loc.line - 1;
+    e.first_line_column = loc.column;
+    e.column = 0;
+  }
+  return sources.add(loc.file, e);
+}
 
 std::string unwrap_request_text(std::string text) {
   // The IaC builder's fixtures wrap the JSON once more in quotes: "\"{...} \"".
@@ -135,7 +158,7 @@ std::vector<AppNode> find_requests(tosca::Context& ctx, tosca::Model& model, yam
     if (!site) continue;
     app.request_site = site;
     app.request.origin = "node template '" + app.name + "'";
-    const yaml::Node* tree = request_tree(ctx, site, arena, sources, app.name);
+    const yaml::Node* tree = request_tree(ctx, site, arena, sources, app.name, key_column_of(body, site));
     if (!tree) continue;
     read_request(ctx, tree, app.request);
     // Gen-3: the job options come from the JobExecution that runs this application, the target

@@ -35,6 +35,10 @@ struct AppNode {
 // Request texts are registered in the model's source table, so their locations print right.
 std::vector<AppNode> find_requests(tosca::Context& ctx, tosca::Model& model, yaml::Arena& arena);
 
+// Registers a request written as text inside `site` as a source whose positions map into the file.
+std::uint32_t embed_request(const tosca::Context& ctx, const yaml::Node* site, yaml::SourceTable& sources,
+                            std::uint32_t key_column = 0);
+
 // The request text of a node, without the extra quotes SODALITE's IaC builder fixtures add.
 std::string unwrap_request_text(std::string text);
 

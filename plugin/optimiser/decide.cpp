@@ -260,7 +260,7 @@ void rank_candidates(const Request& r, const Knowledge& k, const Target& t, cons
       Candidate c;
       c.image = &img;
       c.compiler = compiler;
-      Situation s{r, k, t, p, d.resources, d.storage};
+      Situation s{r, k, t, p, d.resources, d.storage, d.container_runtime};
       predict(s, c, d.time_unit);
       (c.rejected.empty() ? d.ranked : d.rejected).push_back(std::move(c));
     }
@@ -282,16 +282,12 @@ bool fragment_applies(const Fragment& f, const std::map<std::string, std::string
   return true;
 }
 
-void runtime_and_environment(const Request& r, const Knowledge& k, const Target& t, const DecideOptions& o, Decision& d) {
+void runtime_and_environment(const Request& r, const Knowledge& k, const Target& t, Decision& d) {
   const Candidate* c = d.chosen();
   const Image* img = c ? c->image : nullptr;
   const bool ai = r.app_type() == "ai_training";
   const bool mpi = !ai && (r.parallelisation() == "mpi" || r.application.str("app_type") == std::optional<std::string>("mpi") ||
                            d.resources.ranks > 1);
-  // Container runtime: the option, else the site's first, else singularity on HPC sites.
-  d.container_runtime = o.container_runtime;
-  if (d.container_runtime.empty())
-    d.container_runtime = !t.container_runtimes.empty() ? t.container_runtimes.front() : t.kind == "kubernetes" ? "kubernetes" : "singularity";
   if (d.image_uri().empty()) d.container_runtime = "none";
   if (img && img->accelerator == "nvidia" && (d.resources.gpus_per_node > 0 || d.partition->gpus.count > 0) &&
       (d.container_runtime == "singularity" || d.container_runtime == "apptainer"))
@@ -351,6 +347,23 @@ void runtime_and_environment(const Request& r, const Knowledge& k, const Target&
   }
 }
 
+// For I/O-bound training the storage class dominates: say what the other storages would give.
+void explain_storage(const Request& r, const Knowledge& k, const Target& t, Decision& d) {
+  const Candidate* c = d.chosen();
+  if (!c || r.app_type() != "ai_training" || t.storage.size() < 2) return;
+  for (const auto& s : t.storage) {
+    if (&s == d.storage) continue;
+    Candidate alt = *c;
+    alt.breakdown.clear();
+    Situation sit{r, k, t, *d.partition, d.resources, &s, d.container_runtime};
+    std::string unit;
+    predict(sit, alt, unit);
+    if (alt.rejected.empty() && alt.seconds < c->seconds * 0.9)
+      d.why.push_back("with data on '" + s.name + "' (" + s.cls + ", " + s.path + ") the prediction is " + fmt(alt.seconds) +
+                      " s instead of " + fmt(c->seconds) + " s: request storage_class_pref: " + s.cls);
+  }
+}
+
 void explain_choice(Decision& d) {
   const Candidate* c = d.chosen();
   if (!c) return;
@@ -400,6 +413,11 @@ bool decide(tosca::Context& ctx, const Request& r, const Knowledge& k, const Dec
     d.why.push_back("partition '" + wanted_partition + "' is not described for " + t->name + "; sized against '" + d.partition->name + "'");
   if (!shape_resources(ctx, r, k, *d.partition, !t->synthetic, d)) return false;
   d.storage = choose_storage(r, *t, d);
+  // Container runtime: the option, else the site's first, else singularity on HPC sites.
+  d.container_runtime = o.container_runtime;
+  if (d.container_runtime.empty())
+    d.container_runtime = t->kind == "kubernetes" ? "kubernetes"
+                          : !t->container_runtimes.empty() ? t->container_runtimes.front() : "singularity";
   rank_candidates(r, k, *t, *d.partition, d);
   if (d.ranked.empty()) {
     d.kept_user_image = r.application.str("container_runtime").value_or("");
@@ -414,7 +432,8 @@ bool decide(tosca::Context& ctx, const Request& r, const Knowledge& k, const Dec
     d.resources.gpus_per_node = std::max(1, d.partition->gpus.count);
     d.why.push_back("request_gpus completed: " + std::to_string(d.resources.gpus_per_node) + " per node for a GPU image");
   }
-  runtime_and_environment(r, k, *t, o, d);
+  runtime_and_environment(r, k, *t, d);
+  explain_storage(r, k, *t, d);
   explain_choice(d);
   return true;
 }

@@ -109,7 +109,9 @@ void predict_training(const Situation& s, Candidate& c) {
   double gcs = c.compiler == "none" ? 1.0 : k.param({"graph_compiler_speedup", c.compiler, device, size}, 1.0);
   rate *= gcs;
   if (c.compiler != "none") c.breakdown.push_back(c.compiler + " on " + device + " for a " + size + " network: x" + fmt(gcs));
-  const double batch = k.param({"default_batch_size", device}, device == "gpu" ? 96 : 128);
+  const double batch = config && config->integer("batch_size") && *config->integer("batch_size") > 0
+                          ? static_cast<double>(*config->integer("batch_size"))
+                          : k.param({"default_batch_size", device}, device == "gpu" ? 96 : 128);
   const double steps = std::ceil(samples / batch);
   double compute = flops / rate + steps * k.param({"step_overhead_ms", device}, device == "gpu" ? 6.0 : 2.0) / 1000;
   if (workers > 1) {  // data-parallel gradient exchange: a ring all-reduce per step
@@ -128,7 +130,8 @@ void predict_training(const Situation& s, Candidate& c) {
   }
   double io = 0;
   const Fields* etl = data ? data->section("etl") : nullptr;
-  const bool prefetch = etl && etl->boolean("prefetch").value_or(false);
+  // prefetch: true, or a buffer size (the IDE grammar's form): any positive count prefetches.
+  const bool prefetch = etl && (etl->boolean("prefetch").value_or(false) || etl->integer("prefetch").value_or(0) > 0);
   const bool data_described = data && (data->has("location") || data->has("size") || data->has("count") ||
                                          data->has("basedata"));
   if (!data_described) c.breakdown.push_back("no data described: I/O not modelled");
@@ -142,7 +145,7 @@ void predict_training(const Situation& s, Candidate& c) {
   }
   double overlap = k.param({"io_overlap", prefetch ? "prefetch" : "none"}, prefetch ? 0.9 : 0.0);
   double epoch = std::max(compute, io) + (1 - overlap) * std::min(compute, io);
-  c.seconds = epoch * k.param({"container_overhead", "singularity"}, 1.0);
+  c.seconds = epoch * k.param({"container_overhead", s.container_runtime.empty() ? "none" : s.container_runtime}, 1.0);
   c.breakdown.push_back(fmt(flops / 1e12) + " TFLOP per epoch (" + fmt(params) + " parameters x " + fmt(samples) +
                         " samples, " + fmt(steps) + " steps): compute " + fmt(compute) + " s" +
                         (prefetch ? ", input prefetched" : ""));

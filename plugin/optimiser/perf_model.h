@@ -18,6 +18,7 @@ struct Situation {
   const Partition& partition;
   const Resources& resources;
   const Storage* storage;
+  std::string container_runtime = "singularity";
 };
 
 // Fills candidate.seconds and candidate.breakdown, or candidate.rejected when it cannot run.

@@ -41,7 +41,8 @@ const Section kAiConfig{"config",
                          {"config_type", Kind::String},
                          {"distributed_training", Kind::Bool},
                          {"layers", Kind::Int},
-                         {"parameters", Kind::Int}}};
+                         {"parameters", Kind::Int},
+                         {"batch_size", Kind::Int}}};  // modak's extension: samples per step
 const Section kFramework{"ai_framework",
                          {{"version", Kind::String},
                           {"xla", Kind::Bool},

@@ -12,7 +12,10 @@
 namespace modak::yaml {
 
 diag::Location location_of(const SourceTable& sources, const Mark& m) {
-  return diag::Location{m.source < sources.size() ? sources.name(m.source) : std::string(), m.line, m.column};
+  if (m.source >= sources.size()) return diag::Location{std::string(), m.line, m.column};
+  const auto& e = sources.embedding(m.source);
+  std::uint32_t column = m.column == 0 ? 0 : m.column + (m.line <= 1 ? e.first_line_column : e.column);
+  return diag::Location{sources.name(m.source), m.line == 0 ? 0 : m.line + e.line_offset, column};
 }
 
 namespace {
@@ -200,6 +203,7 @@ bool TreeBuilder::add_scalar(const yaml_event_t& ev) {
   }
   n->text.assign(reinterpret_cast<const char*>(s.value), s.length);
   n->plain = s.style == YAML_PLAIN_SCALAR_STYLE;
+  n->block = s.style == YAML_LITERAL_SCALAR_STYLE || s.style == YAML_FOLDED_SCALAR_STYLE;
   bool tagged = s.tag && !(n->plain && s.plain_implicit);
   if (tagged) {
     std::string_view tag = reinterpret_cast<const char*>(s.tag);

@@ -25,6 +25,7 @@ struct Mark {
 struct Node {
   Kind kind = Kind::Null;
   bool plain = false;  // an unquoted scalar (the core schema only resolves these)
+  bool block = false;  // a literal (|) or folded (>) block scalar
   Mark mark;
   std::string text;               // scalars: the text as written (after YAML unescaping)
   union {
@@ -90,15 +91,26 @@ class Arena {
 // The names of every loaded source, so a Mark can be turned into "file:line:col".
 class SourceTable {
  public:
-  std::uint32_t add(std::string display_name) {
+  // Text embedded in another file (a JSON request inside a YAML string) is registered with the
+  // position of its first character there, so its marks print as positions in that file.
+  struct Embedding {
+    std::uint32_t line_offset = 0;        // added to every line
+    std::uint32_t first_line_column = 0;  // added to columns on the first line
+    std::uint32_t column = 0;             // added to columns on later lines
+  };
+  std::uint32_t add(std::string display_name) { return add(std::move(display_name), Embedding{0, 0, 0}); }
+  std::uint32_t add(std::string display_name, Embedding embedding) {
     names_.push_back(std::move(display_name));
+    embeddings_.push_back(embedding);
     return static_cast<std::uint32_t>(names_.size() - 1);
   }
   const std::string& name(std::uint32_t id) const { return names_.at(id); }
+  const Embedding& embedding(std::uint32_t id) const { return embeddings_.at(id); }
   std::size_t size() const { return names_.size(); }
 
  private:
   std::deque<std::string> names_;
+  std::deque<Embedding> embeddings_;
 };
 
 }  // namespace modak::yaml
