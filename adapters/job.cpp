@@ -147,7 +147,8 @@ Job make_job(const opt::Request& r, const opt::Decision& d, const std::string& f
   j.executable = app.str("executable").value_or("");
   j.arguments = app.str("arguments").value_or("");
   const opt::Candidate* c = d.chosen();
-  j.gpu = (c && c->image->accelerator != "none") || j.gpus_per_node > 0;
+  j.gpu = (c && c->image->accelerator != "none") || j.gpus_per_node > 0 ||
+          std::find(d.container_flags.begin(), d.container_flags.end(), "--nv") != d.container_flags.end();
   return j;
 }
 

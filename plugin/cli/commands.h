@@ -19,5 +19,7 @@ struct Command {
 
 Command add_validate_command(CLI::App& app);
 Command add_optimise_command(CLI::App& app);
+Command add_preprocess_command(CLI::App& app);
+Command add_render_command(CLI::App& app);
 
 }  // namespace modak::cli

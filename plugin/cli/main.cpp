@@ -9,7 +9,9 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string("modak ") + MODAK_VERSION);
   std::vector<modak::cli::Command> commands = {modak::cli::add_validate_command(app),
-                                               modak::cli::add_optimise_command(app)};
+                                               modak::cli::add_optimise_command(app),
+                                               modak::cli::add_preprocess_command(app),
+                                               modak::cli::add_render_command(app)};
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -7,6 +7,7 @@
 
 #include "plugin/cli/commands.h"
 #include "plugin/cli/common.h"
+#include "plugin/cli/pipeline.h"
 #include "plugin/optimiser/aadm.h"
 #include "plugin/optimiser/annotate.h"
 #include "plugin/optimiser/blueprint.h"
@@ -22,14 +23,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-struct OptimiseArgs : CommonArgs {
-  std::string path;
-  std::string output;
+struct OptimiseArgs : PipelineArgs {
   bool explain = false;
-  std::string target;
-  std::vector<std::string> targets_dirs;
-  std::vector<std::string> catalogue_dirs;
-  std::string container_runtime;
 };
 
 bool is_json_request(const std::string& path) { return fs::path(path).extension() == ".json"; }
@@ -88,74 +83,46 @@ std::string output_path(const std::string& out, const std::string& input) {
 }
 
 int run_optimise(const OptimiseArgs& a) {
-  tosca::ValidateOptions options;
-  std::string error;
-  if (!to_validate_options(a, options, error)) {
-    std::cerr << "modak optimise: " << error << "\n";
-    return kExitUsage;
+  if (is_json_request(a.path)) {
+    diag::Sink sink;
+    opt::Knowledge knowledge;
+    std::vector<std::string> extra = a.targets_dirs;
+    extra.insert(extra.end(), a.catalogue_dirs.begin(), a.catalogue_dirs.end());
+    if (!opt::load_knowledge(a.share_dir.empty() ? tosca::default_share_dir() : a.share_dir, extra, knowledge, sink)) {
+      print_diagnostics(a, sink);
+      return kExitUsage;
+    }
+    return optimise_request_file(a, knowledge, sink);
   }
-  diag::Sink sink;
-  opt::Knowledge knowledge;
-  std::vector<std::string> extra = a.targets_dirs;
-  extra.insert(extra.end(), a.catalogue_dirs.begin(), a.catalogue_dirs.end());
-  if (!opt::load_knowledge(a.share_dir.empty() ? tosca::default_share_dir() : a.share_dir, extra, knowledge, sink)) {
-    print_diagnostics(a, sink);
-    return kExitUsage;
-  }
-  if (is_json_request(a.path)) return optimise_request_file(a, knowledge, sink);
-
-  auto model = std::make_unique<tosca::Model>();
-  bool valid = tosca::validate(a.path, options, *model, sink);
-  if (model->service.root < 0 || !model->service.root_unit().root) {
-    print_diagnostics(a, sink);
-    return kExitUsage;
-  }
-  if (!valid) {
-    print_diagnostics(a, sink);
-    std::cerr << a.path << ": invalid; fix the errors above before optimising\n";
-    return kExitInvalid;
-  }
-  diag::Sink opt_sink;
-  tosca::Context ctx(model->service, model->types, opt_sink, model->profile);
-  yaml::Arena arena;
-  std::vector<opt::AppNode> apps = opt::find_requests(ctx, *model, arena);
-  std::vector<opt::Decision> decisions(apps.size());
-  bool ok = !opt_sink.has_errors();
-  for (std::size_t i = 0; i < apps.size() && ok; ++i) {
-    decisions[i].node = apps[i].name;
-    ok = opt::decide(ctx, apps[i].request, knowledge, opt::DecideOptions{a.target, a.container_runtime}, decisions[i]);
-  }
-  if (!a.quiet && sink.count(diag::Severity::Warning))
-    std::cerr << a.path << ": valid, with " << sink.count(diag::Severity::Warning)
-              << " warning(s) (see modak validate)\n";
-  print_diagnostics(a, opt_sink);
-  if (!ok) return kExitInvalid;
-  if (apps.empty()) std::cerr << a.path << ": no application node carries an optimisation request\n";
+  Pipeline p;
+  if (int rc = run_pipeline(a, Decisions::Decide, p, "optimise"); rc >= 0) return rc;
   if (a.format == "json") {
     nlohmann::json all = nlohmann::json::array();
-    for (const auto& d : decisions) all.push_back(opt::decision_json(d));
+    for (const auto& d : p.decisions) all.push_back(opt::decision_json(d));
     std::cout << all.dump(2) << "\n";
   } else if (a.explain) {
-    for (const auto& d : decisions) std::cout << opt::explain_text(d) << "\n";
+    for (const auto& d : p.decisions) std::cout << opt::explain_text(d) << "\n";
   }
   if (a.output.empty()) return kExitOk;
-  opt::Annotated annotated = opt::annotate(ctx, model->service.root_unit().root, apps, decisions, arena);
+  opt::Annotated annotated = opt::annotate(*p.ctx, p.model->service.root_unit().root, p.apps, p.decisions, p.arena);
   std::string out = output_path(a.output, a.path);
-  std::string from_dir = fs::path(model->service.root_unit().origin.path).parent_path().string();
+  std::string from_dir = fs::path(p.model->service.root_unit().origin.path).parent_path().string();
   std::string to_dir = fs::absolute(out).parent_path().string();
-  opt::rebase_imports(annotated.root, from_dir, to_dir, arena);
+  opt::rebase_imports(annotated.root, from_dir, to_dir, p.arena);
   std::string text = yaml::emit_yaml(annotated.root);
-  if (fs::exists(out) && fs::equivalent(out, a.path)) {
+  std::error_code ec;
+  if (fs::exists(out, ec) && fs::equivalent(out, a.path, ec)) {
     std::cerr << "modak optimise: refusing to overwrite the input '" << a.path << "'\n";
     return kExitUsage;
   }
+  std::string error;
   if (!io::write_file_atomic(out, text, error)) {
     std::cerr << "modak optimise: " << error << "\n";
     return kExitUsage;
   }
   if (!a.quiet)
     for (const auto& c : annotated.changes) std::cerr << "  " << c << "\n";
-  std::cerr << "wrote " << out << " (" << apps.size() << " application node(s) optimised)\n";
+  std::cerr << "wrote " << out << " (" << p.apps.size() << " application node(s) optimised)\n";
   return kExitOk;
 }
 
@@ -176,15 +143,7 @@ Command add_optimise_command(CLI::App& app) {
   cmd->add_option("blueprint", args->path, "service template, CSAR, or a MODAK JSON request (.json)")->required();
   cmd->add_option("-o,--output", args->output, "write the annotated blueprint (a file, or a directory)");
   cmd->add_flag("--explain", args->explain, "print the ranked candidates and why the winner won");
-  cmd->add_option("--target", args->target, "optimise for this target instead of the one the blueprint names");
-  cmd->add_option("--targets", args->targets_dirs, "directory of extra target descriptions (repeatable)")
-      ->allow_extra_args(false)
-      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
-  cmd->add_option("--catalogue", args->catalogue_dirs, "directory of extra catalogue/knowledge files (repeatable)")
-      ->allow_extra_args(false)
-      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
-  cmd->add_option("--container-runtime", args->container_runtime, "singularity, apptainer, podman or none")
-      ->check(CLI::IsMember({"singularity", "apptainer", "podman", "none"}));
+  add_optimiser_options(cmd, *args);
   add_common_options(cmd, *args);
   return {cmd, [args]() { return run_optimise(*args); }};
 }

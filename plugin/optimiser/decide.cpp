@@ -151,6 +151,9 @@ bool shape_resources(tosca::Context& ctx, const Request& r, const Knowledge& k, 
       return false;
     }
   }
+  // A training process uses its node's cores through intra-op threads unless the request says otherwise.
+  if (r.app_type() == "ai_training" && !app.node("threads") && hardware_known)
+    res.threads = std::max(1, p.cpu.cores() / std::max(1, res.tasks_per_node));
   if (hardware_known && res.tasks_per_node * res.threads > cores * subscription) {
     const yaml::Node* where = app.node("threads") ? app.node("threads") : at.ppn_at ? at.ppn_at : at.ranks_at;
     if (ppn || app.node("threads")) {

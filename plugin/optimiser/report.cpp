@@ -68,6 +68,42 @@ nlohmann::json decision_json(const Decision& d, bool with_candidates) {
   return j;
 }
 
+bool decision_from_json(const nlohmann::json& j, const Knowledge& k, Decision& d, std::string& error) {
+  try {
+    d.node = j.value("node", "");
+    d.target = k.target(j.value("target", ""));
+    if (!d.target) {
+      error = "the annotation names target '" + j.value("target", "") + "', which the knowledge base does not describe";
+      return false;
+    }
+    d.partition = d.target->partition(j.value("partition", ""));
+    if (!d.partition) d.partition = d.target->default_or("");
+    d.kept_user_image = j.value("image", "");
+    d.time_unit = j.value("time_unit", "s");
+    const auto& res = j.at("resources");
+    d.resources.nodes = res.value("nodes", 1);
+    d.resources.ranks = res.value("ranks", 1);
+    d.resources.threads = res.value("threads", 1);
+    d.resources.tasks_per_node = res.value("tasks_per_node", 1);
+    d.resources.gpus_per_node = res.value("gpus_per_node", 0);
+    d.launcher = j.value("launcher", "none");
+    d.container_runtime = j.value("container_runtime", "none");
+    d.container_flags = j.value("container_flags", std::vector<std::string>{});
+    for (const auto& e : j.value("environment", nlohmann::json::array())) d.env.emplace_back(e.at("name"), e.at("value"));
+    d.pre_commands = j.value("pre_commands", std::vector<std::string>{});
+    d.post_commands = j.value("post_commands", std::vector<std::string>{});
+    d.fragments = j.value("fragments", std::vector<std::string>{});
+    if (j.contains("storage"))
+      for (const auto& s : d.target->storage)
+        if (s.name == j["storage"].value("name", "")) d.storage = &s;
+    d.why = j.value("why", std::vector<std::string>{});
+    return true;
+  } catch (const std::exception& e) {
+    error = std::string("the modak.decision annotation is malformed: ") + e.what();
+    return false;
+  }
+}
+
 std::string explain_text(const Decision& d) {
   std::string out = d.node + ": target " + (d.target ? d.target->name : "?") + ", partition " +
                     (d.partition ? d.partition->name : "?") + "\n";

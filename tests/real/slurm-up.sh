@@ -44,8 +44,7 @@ for cmd in "${needed[@]}"; do
 done
 
 root=${SLURM_ROOT:-${TMPDIR:-/tmp}/modak-slurm}
-mkdir -p "$root"
-root=$(cd "$root" && pwd)
+root=$(realpath -m "$root")   # absolute; created only once the ports are known to be free
 conf=$root/etc/slurm.conf
 pids=$root/pids
 sock=$root/munge/munge.socket.2
@@ -77,7 +76,7 @@ show_logs() {
 if alive slurmctld && alive slurmd && { [[ "$auth" != munge ]] || alive munged; } \
   && [[ "$(node_state)" =~ ^(idle|mixed|allocated|completing) ]]; then
   say "already running (root $root)"
-  echo "export SLURM_CONF=$conf"
+  printf 'export SLURM_CONF=%q\n' "$conf"
   exit 0
 fi
 if compgen -G "$pids/*.pid" >/dev/null; then
@@ -213,4 +212,4 @@ if ! wait_for 30 slurmd node_idle; then
 fi
 
 say "up in $(($(now_ms) - started)) ms: root $root, ports $ctld_port/$slurmd_port, cpus $cpus, memory ${mem_mb} MB, fake gpus $fake_gpus, auth $auth"
-echo "export SLURM_CONF=$conf"
+printf 'export SLURM_CONF=%q\n' "$conf"

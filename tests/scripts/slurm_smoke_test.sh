@@ -54,6 +54,7 @@ wait_done() {
     esac
     sleep 0.2
   done
+  state=$(field "$1" JobState)
   echo "${state:-UNKNOWN} (still, after ${poll_timeout}s)"
   return 1
 }
@@ -103,7 +104,7 @@ cat >"$TMP/gpu.sbatch" <<EOF
 echo "cuda=\${CUDA_VISIBLE_DEVICES:-unset}"
 EOF
 
-# A Torque-style script: no #SBATCH lines, so sbatch reads the #PBS ones itself.
+# A Torque-style script with #PBS lines only: sbatch reads them itself (Slurm's #PBS reader).
 cat >"$TMP/torque.pbs" <<EOF
 #!/bin/bash
 #PBS -N x

@@ -1,0 +1,86 @@
+#include "plugin/cli/pipeline.h"
+
+#include <iostream>
+
+#include "plugin/cli/commands.h"
+#include "plugin/optimiser/report.h"
+
+namespace modak::cli {
+
+void add_optimiser_options(CLI::App* cmd, PipelineArgs& a) {
+  cmd->add_option("--target", a.target, "optimise for this target instead of the one the blueprint names");
+  cmd->add_option("--targets", a.targets_dirs, "directory of extra target descriptions (repeatable)")
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  cmd->add_option("--catalogue", a.catalogue_dirs, "directory of extra catalogue/knowledge files (repeatable)")
+      ->allow_extra_args(false)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  cmd->add_option("--container-runtime", a.container_runtime, "singularity, apptainer, podman or none")
+      ->check(CLI::IsMember({"singularity", "apptainer", "podman", "none"}));
+}
+
+namespace {
+
+// `modak render`: the decision `modak optimise` stored in the node's metadata.
+bool decision_from_annotation(Pipeline& p, const opt::AppNode& app, opt::Decision& d) {
+  const yaml::Node* md = app.body && app.body->is_map() ? app.body->get("metadata") : nullptr;
+  const yaml::Node* text = md && md->is_map() ? md->get("modak.decision") : nullptr;
+  if (!text || !text->is_string()) {
+    p.ctx->error(diag::Code::MissingField, app.body,
+                 "node '" + app.name + "' carries a request but no modak.decision: run modak optimise first, or modak preprocess");
+    return false;
+  }
+  std::string error;
+  nlohmann::json j = nlohmann::json::parse(text->text, nullptr, false);
+  if (j.is_discarded() || !opt::decision_from_json(j, p.knowledge, d, error)) {
+    p.ctx->error(diag::Code::InvalidValue, text, "node '" + app.name + "': " + (error.empty() ? "modak.decision is not JSON" : error));
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+int run_pipeline(const PipelineArgs& a, Decisions how, Pipeline& p, const char* command) {
+  std::string error;
+  if (!to_validate_options(a, p.validate_options, error)) {
+    std::cerr << "modak " << command << ": " << error << "\n";
+    return kExitUsage;
+  }
+  std::vector<std::string> extra = a.targets_dirs;
+  extra.insert(extra.end(), a.catalogue_dirs.begin(), a.catalogue_dirs.end());
+  if (!opt::load_knowledge(a.share_dir.empty() ? tosca::default_share_dir() : a.share_dir, extra, p.knowledge, p.sink)) {
+    print_diagnostics(a, p.sink);
+    return kExitUsage;
+  }
+  bool valid = tosca::validate(a.path, p.validate_options, *p.model, p.sink);
+  if (p.model->service.root < 0 || !p.model->service.root_unit().root) {
+    print_diagnostics(a, p.sink);
+    return kExitUsage;
+  }
+  if (!valid) {
+    print_diagnostics(a, p.sink);
+    std::cerr << a.path << ": invalid; fix the errors above first\n";
+    return kExitInvalid;
+  }
+  std::size_t warnings = p.sink.count(diag::Severity::Warning);
+  diag::Sink validation = std::move(p.sink);
+  p.sink = diag::Sink();
+  p.ctx = std::make_unique<tosca::Context>(p.model->service, p.model->types, p.sink, p.model->profile);
+  p.apps = opt::find_requests(*p.ctx, *p.model, p.arena);
+  p.decisions.resize(p.apps.size());
+  bool ok = !p.sink.has_errors();
+  for (std::size_t i = 0; i < p.apps.size() && ok; ++i) {
+    p.decisions[i].node = p.apps[i].name;
+    ok = how == Decisions::Decide
+             ? opt::decide(*p.ctx, p.apps[i].request, p.knowledge, opt::DecideOptions{a.target, a.container_runtime}, p.decisions[i])
+             : decision_from_annotation(p, p.apps[i], p.decisions[i]);
+  }
+  if (!a.quiet && warnings) std::cerr << a.path << ": valid, with " << warnings << " warning(s) (see modak validate)\n";
+  print_diagnostics(a, p.sink);
+  if (!ok) return kExitInvalid;
+  if (p.apps.empty()) std::cerr << a.path << ": no application node carries an optimisation request\n";
+  return -1;
+}
+
+}  // namespace modak::cli

@@ -1,0 +1,45 @@
+// The steps optimise, render and preprocess share: validate the blueprint, load the knowledge
+// base, find the application nodes that carry requests, and decide (or read the decisions the
+// annotations hold).
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "plugin/cli/common.h"
+#include "plugin/optimiser/blueprint.h"
+#include "plugin/optimiser/decide.h"
+#include "plugin/optimiser/knowledge.h"
+
+namespace modak::cli {
+
+struct PipelineArgs : CommonArgs {
+  std::string path;
+  std::string output;
+  std::string target;
+  std::vector<std::string> targets_dirs;
+  std::vector<std::string> catalogue_dirs;
+  std::string container_runtime;
+};
+
+struct Pipeline {
+  std::unique_ptr<tosca::Model> model = std::make_unique<tosca::Model>();
+  opt::Knowledge knowledge;
+  yaml::Arena arena;
+  diag::Sink sink;  // validation and optimisation problems
+  std::unique_ptr<tosca::Context> ctx;
+  std::vector<opt::AppNode> apps;
+  std::vector<opt::Decision> decisions;
+  tosca::ValidateOptions validate_options;
+};
+
+// Adds the optimiser's options (--target, --targets, --catalogue, --container-runtime).
+void add_optimiser_options(CLI::App* cmd, PipelineArgs& args);
+
+enum class Decisions { Decide, FromAnnotations };
+
+// Runs the shared steps. Returns -1 to go on, or the exit code to stop with (problems printed).
+int run_pipeline(const PipelineArgs& a, Decisions how, Pipeline& p, const char* command);
+
+}  // namespace modak::cli
