@@ -383,6 +383,30 @@ void explain_choice(Decision& d) {
   d.why.insert(d.why.begin(), line);
 }
 
+// When the request names no partition (or node pool) of the site, the one where the fastest
+// candidate runs; the default partition when none fits or all tie.
+const Partition* best_partition(tosca::Context& ctx, const Request& r, const Knowledge& k, const Target& t,
+                                const DecideOptions& o) {
+  const Partition* fallback = t.default_or("");
+  if (t.partitions.size() < 2) return fallback;
+  const Partition* best = nullptr;
+  double best_seconds = 0;
+  for (const Partition& p : t.partitions) {
+    diag::Sink quiet;  // trial runs: their problems are not the user's
+    tosca::Context trial_ctx(ctx.svc, ctx.types, quiet, ctx.profile);
+    Decision trial;
+    trial.partition = &p;
+    if (!shape_resources(trial_ctx, r, k, p, !t.synthetic, trial)) continue;
+    trial.storage = choose_storage(r, t, trial);
+    trial.container_runtime = o.container_runtime.empty() ? "singularity" : o.container_runtime;
+    rank_candidates(r, k, t, p, trial);
+    if (trial.ranked.empty()) continue;
+    double s = trial.ranked.front().seconds;
+    if (!best || s < best_seconds * 0.999 || (p.name == t.default_partition && s <= best_seconds)) best = &p, best_seconds = s;
+  }
+  return best ? best : fallback;
+}
+
 }  // namespace
 
 bool version_matches(const std::string& wanted, const std::string& have) {
@@ -407,7 +431,8 @@ bool decide(tosca::Context& ctx, const Request& r, const Knowledge& k, const Dec
   }
   d.target = t;
   std::string wanted_partition = r.job_options.str("partition").value_or(r.job_options.str("queue").value_or(""));
-  d.partition = t->default_or(wanted_partition);
+  d.partition = t->partition(wanted_partition) ? t->partition(wanted_partition) : best_partition(ctx, r, k, *t, o);
+  if (!d.partition) d.partition = t->default_or(wanted_partition);
   if (!d.partition) {
     ctx.error(Code::UnknownTarget, r.target.where, "target '" + t->name + "' describes no partition or node pool");
     return false;

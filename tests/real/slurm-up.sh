@@ -180,6 +180,8 @@ SelectTypeParameters=CR_Core_Memory
 # Without a default, a job with no --mem takes the whole node and jobs run one at a time.
 DefMemPerCPU=512
 SchedulerType=sched/backfill
+# Schedule batch jobs as soon as they are submitted (the default waits up to 3 s to batch them).
+SchedulerParameters=batch_sched_delay=0
 ReturnToService=2
 MailProg=/bin/true
 InactiveLimit=0
