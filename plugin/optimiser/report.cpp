@@ -116,8 +116,14 @@ std::string explain_text(const Decision& d) {
       ++rank;
     }
   }
-  for (const auto& c : d.rejected)
+  // The first few rejections say why the catalogue's near misses were left out; JSON lists all.
+  const std::size_t shown = std::min<std::size_t>(d.rejected.size(), 6);
+  for (std::size_t i = 0; i < shown; ++i) {
+    const Candidate& c = d.rejected[i];
     out += "  not eligible: " + c.image->id + (c.compiler == "none" ? "" : " with " + c.compiler) + ": " + c.rejected + "\n";
+  }
+  if (d.rejected.size() > shown)
+    out += "  ... and " + std::to_string(d.rejected.size() - shown) + " more not eligible (--format json lists them all)\n";
   for (const auto& w : d.why) out += "  why: " + w + "\n";
   if (const Candidate* c = d.chosen())
     for (const auto& b : c->breakdown) out += "  model: " + b + "\n";

@@ -243,6 +243,14 @@ bool render(tosca::Context& ctx, const yaml::Node* entry_root, const std::vector
     }
     for (const auto& n : r.notes) out.notes.push_back("node '" + app.name + "' (" + std::string(adapter->name()) + "): " + n);
     out.artefacts.push_back(Artefact{(r.kind == "manifest" ? "manifests/" : "jobs/") + r.file_name, r.content});
+    if ((scheduler == "kubernetes") != (app.generation == opt::Generation::Kubernetes) &&
+        app.generation != opt::Generation::Generic) {
+      // The blueprint's nodes deploy to another kind of target (a batch job on a WM, or a
+      // Kubernetes Kind): keep them, and leave the rendered artefact beside the blueprint.
+      out.notes.push_back("node '" + app.name + "': rendered for " + scheduler + ", but the blueprint deploys it elsewhere; " +
+                          out.artefacts.back().path + " is written, the TOSCA nodes are left as they are");
+      continue;
+    }
     switch (app.generation) {
       case opt::Generation::Gen3Batch: rewrite_gen3(app, r, nodes, arena, out); break;
       case opt::Generation::Gen2ModakJob:

@@ -15,9 +15,9 @@
 #   SLURM_FAKE_GPUS    number of fake GPUs (character devices like /dev/null) [2]; 0 = no gres
 #   SLURM_AUTH         munge | none [munge]
 #
-# Idempotent: when the daemons this script recorded are alive and the node answers, it only
-# prints the export line. Otherwise it stops what it recorded and starts afresh (saved job
-# state is discarded). Nothing is written outside SLURM_ROOT; all traffic stays on 127.0.0.1.
+# Idempotent: when the daemons this script recorded are alive, run with the configuration these
+# settings give, and the node answers, it only prints the export line. Otherwise it stops what
+# it recorded and starts afresh (saved job state is discarded). Nothing is written outside SLURM_ROOT; all traffic stays on 127.0.0.1.
 # Messages go to stderr; exit status is non-zero, with the daemon logs shown, on any failure.
 set -euo pipefail
 
@@ -72,15 +72,80 @@ show_logs() {
   done
 }
 
+# --- the configuration (also decides whether a running cluster can be kept) ---------------------
+if [[ "$auth" == munge ]]; then
+  auth_conf="AuthType=auth/munge
+AuthInfo=socket=$sock
+CredType=cred/munge"
+else
+  auth_conf="AuthType=auth/none
+CredType=cred/none"
+fi
+gres_types=""
+node_gres=""
+if ((fake_gpus > 0)); then
+  gres_types="GresTypes=gpu"
+  node_gres="Gres=gpu:$fake_gpus"
+fi
+cpus=$(nproc)
+mem_mb=$(awk '/^MemTotal:/ {printf "%d", $2 / 1024 * 0.9}' /proc/meminfo)
+conf_text=$(cat <<EOF
+# Written by tests/real/slurm-up.sh; a running cluster is restarted when this text changes.
+ClusterName=modak
+SlurmctldHost=localhost(127.0.0.1)
+SlurmctldPort=$ctld_port
+SlurmdPort=$slurmd_port
+$auth_conf
+SlurmUser=root
+SlurmdUser=root
+StateSaveLocation=$root/state
+SlurmdSpoolDir=$root/spool
+SlurmctldPidFile=$root/run/slurmctld.pid
+SlurmdPidFile=$root/run/slurmd.pid
+SlurmctldLogFile=$root/log/slurmctld.log
+SlurmdLogFile=$root/log/slurmd.log
+SlurmctldDebug=info
+SlurmdDebug=info
+# No cgroups: plain process tracking, no task binding.
+ProctrackType=proctrack/linuxproc
+TaskPlugin=task/none
+MpiDefault=none
+SwitchType=switch/none
+SelectType=select/cons_tres
+SelectTypeParameters=CR_Core_Memory
+# Without a default, a job with no --mem takes the whole node and jobs run one at a time.
+DefMemPerCPU=512
+SchedulerType=sched/backfill
+# Schedule batch jobs as soon as they are submitted (the default waits up to 3 s to batch them).
+SchedulerParameters=batch_sched_delay=0
+ReturnToService=2
+MailProg=/bin/true
+InactiveLimit=0
+KillWait=5
+# No accounting database: finished jobs stay in slurmctld for MinJobAge seconds
+# (scontrol show job) and every finished job is appended to JobCompLoc.
+MinJobAge=3600
+AccountingStorageType=accounting_storage/none
+JobAcctGatherType=jobacct_gather/none
+JobCompType=jobcomp/filetxt
+JobCompLoc=$root/log/jobcomp.txt
+$gres_types
+NodeName=localhost NodeAddr=127.0.0.1 CPUs=$cpus RealMemory=$mem_mb $node_gres State=UNKNOWN
+PartitionName=debug Nodes=localhost Default=YES MaxTime=INFINITE State=UP
+EOF
+)
+
 # --- already up? -------------------------------------------------------------------------------
+# Kept only when it runs with exactly this configuration (same settings, same script).
 if alive slurmctld && alive slurmd && { [[ "$auth" != munge ]] || alive munged; } \
+  && [[ -f "$conf" && "$(cat "$conf")" == "$conf_text" ]] \
   && [[ "$(node_state)" =~ ^(idle|mixed|allocated|completing) ]]; then
   say "already running (root $root)"
   printf 'export SLURM_CONF=%q\n' "$conf"
   exit 0
 fi
 if compgen -G "$pids/*.pid" >/dev/null; then
-  say "stopping a partly running cluster first"
+  say "stopping the cluster recorded under $root first (partly running or configured differently)"
   SLURM_ROOT=$root bash "$here/slurm-down.sh" >&2
 fi
 
@@ -126,17 +191,9 @@ if [[ "$auth" == munge ]]; then
     --seed-file="$root/munge/munged.seed"
   munge_ok() { [[ -S "$sock" ]] && munge -n -S "$sock" 2>/dev/null | unmunge -S "$sock" >/dev/null 2>&1; }
   wait_for 10 munged munge_ok || { show_logs; die "munged did not start"; }
-  auth_conf="AuthType=auth/munge
-AuthInfo=socket=$sock
-CredType=cred/munge"
-else
-  auth_conf="AuthType=auth/none
-CredType=cred/none"
 fi
 
 # --- fake GPUs: gres/gpu insists on a character or block device per GPU -------------------------
-gres_types=""
-node_gres=""
 : >"$root/etc/gres.conf"
 if ((fake_gpus > 0)); then
   for ((i = 0; i < fake_gpus; i++)); do
@@ -146,57 +203,10 @@ if ((fake_gpus > 0)); then
     mknod -m 0666 "$dev" c 1 3 || die "mknod $dev failed (no CAP_MKNOD?); set SLURM_FAKE_GPUS=0"
   done
   echo "Name=gpu File=$root/dev/gpu[0-$((fake_gpus - 1))]" >"$root/etc/gres.conf"
-  gres_types="GresTypes=gpu"
-  node_gres="Gres=gpu:$fake_gpus"
 fi
 
 # --- slurm.conf --------------------------------------------------------------------------------
-cpus=$(nproc)
-mem_mb=$(awk '/^MemTotal:/ {printf "%d", $2 / 1024 * 0.9}' /proc/meminfo)
-cat >"$conf" <<EOF
-# Written by tests/real/slurm-up.sh; rewritten at every fresh start.
-ClusterName=modak
-SlurmctldHost=localhost(127.0.0.1)
-SlurmctldPort=$ctld_port
-SlurmdPort=$slurmd_port
-$auth_conf
-SlurmUser=root
-SlurmdUser=root
-StateSaveLocation=$root/state
-SlurmdSpoolDir=$root/spool
-SlurmctldPidFile=$root/run/slurmctld.pid
-SlurmdPidFile=$root/run/slurmd.pid
-SlurmctldLogFile=$root/log/slurmctld.log
-SlurmdLogFile=$root/log/slurmd.log
-SlurmctldDebug=info
-SlurmdDebug=info
-# No cgroups: plain process tracking, no task binding.
-ProctrackType=proctrack/linuxproc
-TaskPlugin=task/none
-MpiDefault=none
-SwitchType=switch/none
-SelectType=select/cons_tres
-SelectTypeParameters=CR_Core_Memory
-# Without a default, a job with no --mem takes the whole node and jobs run one at a time.
-DefMemPerCPU=512
-SchedulerType=sched/backfill
-# Schedule batch jobs as soon as they are submitted (the default waits up to 3 s to batch them).
-SchedulerParameters=batch_sched_delay=0
-ReturnToService=2
-MailProg=/bin/true
-InactiveLimit=0
-KillWait=5
-# No accounting database: finished jobs stay in slurmctld for MinJobAge seconds
-# (scontrol show job) and every finished job is appended to JobCompLoc.
-MinJobAge=3600
-AccountingStorageType=accounting_storage/none
-JobAcctGatherType=jobacct_gather/none
-JobCompType=jobcomp/filetxt
-JobCompLoc=$root/log/jobcomp.txt
-$gres_types
-NodeName=localhost NodeAddr=127.0.0.1 CPUs=$cpus RealMemory=$mem_mb $node_gres State=UNKNOWN
-PartitionName=debug Nodes=localhost Default=YES MaxTime=INFINITE State=UP
-EOF
+printf '%s\n' "$conf_text" >"$conf"
 
 # --- daemons -----------------------------------------------------------------------------------
 # -c: start from a clean state (-i would keep a node that an earlier run left INVAL or DRAINED).
