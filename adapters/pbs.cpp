@@ -1,5 +1,7 @@
 // PBS Pro / OpenPBS and Torque: #PBS directives. The two dialects differ in resources (PBS Pro's
 // select chunks vs Torque's nodes=N:ppn=P), names, arrays and exclusivity.
+#include <regex>
+
 #include "adapters/adapter.h"
 #include "adapters/batch_script.h"
 #include "adapters/shell.h"
@@ -14,6 +16,26 @@ std::string mail_letters(const std::set<std::string>& events) {
   if (events.count("begin")) out += 'b';
   if (events.count("end")) out += 'e';
   return out.empty() ? "n" : out;
+}
+
+// Job arrays: PBS Pro takes only X-Y[:Z][%n]; Torque takes lists and ranges but no step, so a
+// stepped range is expanded (up to a sane size). Empty: not expressible, the caller notes it.
+std::string pbspro_array(const std::string& a) {
+  static const std::regex ok(R"(\d+-\d+(:\d+)?(%\d+)?)");
+  return std::regex_match(a, ok) ? a : "";
+}
+
+std::string torque_array(const std::string& a) {
+  static const std::regex list(R"(\d+(-\d+)?(,\d+(-\d+)?)*(%\d+)?)");
+  static const std::regex stepped(R"((\d+)-(\d+):(\d+)(%\d+)?)");
+  if (std::regex_match(a, list)) return a;
+  std::smatch m;
+  if (!std::regex_match(a, m, stepped)) return "";
+  long from = std::stol(m[1]), to = std::stol(m[2]), step = std::stol(m[3]);
+  if (step <= 0 || to < from || (to - from) / step > 1000) return "";
+  std::string out;
+  for (long i = from; i <= to; i += step) out += (out.empty() ? "" : ",") + std::to_string(i);
+  return out + (m[4].matched ? m[4].str() : "");
 }
 
 class PbsAdapter : public Adapter {
@@ -67,7 +89,11 @@ class PbsAdapter : public Adapter {
         list += (list.empty() ? "" : ",") + v(k, "exported variable") + (val.empty() ? "" : "=" + v(val, "exported value"));
       d("-v " + list);
     }
-    if (!j.array.empty()) d((torque_ ? "-t " : "-J ") + v(j.array, "job_array"));
+    if (!j.array.empty()) {
+      std::string a = torque_ ? torque_array(v(j.array, "job_array")) : pbspro_array(v(j.array, "job_array"));
+      if (a.empty()) notes.push_back("job_array '" + j.array + "' has no " + std::string(this->name()) + " form; left out");
+      else d((torque_ ? "-t " : "-J ") + a);
+    }
     if (!j.after_ok.empty()) {
       std::string dep = "depend=afterok";
       for (const auto& id : j.after_ok) dep += ":" + v(id, "job_dependency");

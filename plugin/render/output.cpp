@@ -139,6 +139,9 @@ bool write_output(const tosca::Service& svc, const std::string& service_text, co
   if (svc.root_unit().origin.kind == tosca::Origin::Kind::File && !entry_dir.empty()) copy_tree(entry_dir, tmp, {out, tmp, old});
   copy_libraries(svc, tmp);
   std::string entry_name = "service.yaml";
+  // The copied original would sit beside the rewritten blueprint under another name (service.yml):
+  // remove it, so that nobody deploys the unoptimised one by habit.
+  if (entry.filename() != entry_name) fs::remove(tmp / entry.filename(), ec);
   if (!write_text(tmp / entry_name, service_text, error)) return fail(error);
   for (const auto& a : artefacts) {
     fs::path p = (tmp / a.path).lexically_normal();

@@ -59,9 +59,11 @@ node_types:
     requirements:
       - modak_endpoint:
           capability: tosca.capabilities.Node
+          relationship: tosca.relationships.DependsOn
           occurrences: [0, 1]
       - target:
           capability: tosca.capabilities.Node
+          relationship: tosca.relationships.DependsOn
           occurrences: [0, 1]
     interfaces:
       Standard:
@@ -70,8 +72,8 @@ node_types:
           create:
             implementation: modak-playbooks/write_job_script.yml
             inputs:
-              job_script: { default: { get_property: [ SELF, job_script ] } }
-              content: { default: { get_property: [ SELF, content ] } }
+              job_script: { type: string, default: { get_property: [ SELF, job_script ] } }
+              content: { type: string, default: { get_property: [ SELF, content ] } }
 )";
 
 const char* kWriteScriptPlaybook = R"(---

@@ -28,7 +28,7 @@ EXPECTED_CODES = {
     "invalid/tosca-parser/test_invalid_section_names.yaml": "unknown-field",
     "invalid/tosca-parser/test_multiple_validation_errors.yaml": "unknown-version",
     "invalid/tosca-parser/test_scalar_unit_without_unit.yaml": "invalid-value",
-    "invalid/tosca-parser/test_tosca_top_level_error1.yaml": "missing-field",
+    "invalid/tosca-parser/test_tosca_top_level_error1.yaml": "unknown-version",
     "invalid/tosca-parser/test_tosca_top_level_error2.yaml": "unknown-field",
     # tosca-parser asserts a missing substitution input; the file it imports is not in the corpus.
     "invalid/tosca-parser/topology_template/validate/system_invalid_input.yaml": "substitution-mapping",

@@ -13,7 +13,7 @@ const Grammar kServiceTemplate{"service template",
                                 "capability_types", "interface_types", "relationship_types", "node_types",
                                 "group_types", "policy_types", "topology_template", "template_name",
                                 "template_author", "template_version"},
-                               {"tosca_definitions_version"}};
+                               {}};  // tosca_definitions_version: checked (and reported) by the version check
 const Grammar kTopology{"topology template",
                         {"description", "inputs", "node_templates", "relationship_templates", "groups", "policies",
                          "outputs", "substitution_mappings", "workflows"},

@@ -27,6 +27,8 @@ void check_unit(Context& ctx, const Unit& u, bool is_root) {
     return;
   }
   check_keys(ctx, root, grammar::kServiceTemplate, "");
+  if (!root->get("tosca_definitions_version"))
+    ctx.error(Code::UnknownVersion, root, "the file has no tosca_definitions_version (expected tosca_simple_yaml_1_0 .. tosca_simple_yaml_1_3)");
   if (const yaml::Node* v = root->get("tosca_definitions_version")) {
     int minor = minor_of(text_of(v));
     if (minor == -2)

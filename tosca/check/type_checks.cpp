@@ -508,6 +508,11 @@ void TypeBuilder::own_type_list(TypeDef& t, const char* key, EntityKind kind, st
 void TypeBuilder::check_definitions(TypeDef& t) {
   if (!t.def || !t.def->is_map()) return;
   const std::string owner = std::string(kind_label(t.kind)) + " '" + t.name + "'";
+  if (const yaml::Node* v = t.def->get("version"); v && v->is_scalar()) {
+    std::vector<long> parts;
+    if (!parse_version(v->text, parts))
+      ctx_.error(Code::InvalidValue, v, owner + ": version '" + v->text + "' is not a valid version (major.minor[.fix[.qualifier[-build]]])");
+  }
   for (const char* section : {"properties", "attributes"}) {
     const yaml::Node* defs = t.def->get(section);
     if (!defs || !defs->is_map()) continue;

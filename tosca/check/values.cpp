@@ -111,8 +111,18 @@ bool parse_version(std::string_view text, std::vector<long>& parts) {
 
 bool is_timestamp(std::string_view text) {
   static const std::regex re(
-      R"(^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(([Tt]|[ \t]+)[0-9]{1,2}:[0-9]{2}:[0-9]{2}(\.[0-9]*)?([ \t]*(Z|[-+][0-9]{1,2}(:[0-9]{2})?))?)?$)");
-  return text.size() < 64 && std::regex_match(std::string(text), re);
+      R"(^([0-9]{4})-([0-9]{1,2})-([0-9]{1,2})(([Tt]|[ \t]+)([0-9]{1,2}):([0-9]{2}):([0-9]{2})(\.[0-9]*)?([ \t]*(Z|[-+][0-9]{1,2}(:[0-9]{2})?))?)?$)");
+  std::smatch m;
+  std::string s(text);
+  if (s.size() >= 64 || !std::regex_match(s, m, re)) return false;
+  // The calendar and the clock: month 1-12, day within the month, 00:00:00-23:59:60 (leap second).
+  int year = std::stoi(m[1]), month = std::stoi(m[2]), day = std::stoi(m[3]);
+  static const int kDays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  if (month < 1 || month > 12 || day < 1 || day > kDays[month - 1]) return false;
+  bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+  if (month == 2 && day == 29 && !leap) return false;
+  if (m[6].matched && (std::stoi(m[6]) > 23 || std::stoi(m[7]) > 59 || std::stoi(m[8]) > 60)) return false;
+  return true;
 }
 
 bool to_comparable(const yaml::Node* v, std::string_view primitive, Comparable& out) {

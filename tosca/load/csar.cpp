@@ -15,14 +15,17 @@ bool ends_with(std::string_view s, std::string_view suffix) {
 }
 }  // namespace
 
-bool parse_tosca_meta(std::string_view text, std::string& entry, std::string& error) {
+bool parse_tosca_meta(std::string_view text, std::string& entry, std::string& error, std::uint32_t* line_out,
+                      std::uint32_t* column_out) {
   bool has_version = false;
   std::size_t pos = 0;
+  std::uint32_t line_no = 0;
   while (pos <= text.size()) {
     std::size_t nl = text.find('\n', pos);
-    std::string_view line = text.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
+    std::string_view raw = text.substr(pos, nl == std::string_view::npos ? std::string_view::npos : nl - pos);
     pos = nl == std::string_view::npos ? text.size() + 1 : nl + 1;
-    line = trim(line);
+    ++line_no;
+    std::string_view line = trim(raw);
     if (line.empty()) {
       if (!entry.empty()) break;  // block 0 ends at the first blank line after content
       continue;
@@ -32,7 +35,11 @@ bool parse_tosca_meta(std::string_view text, std::string& entry, std::string& er
     std::string_view key = trim(line.substr(0, colon));
     std::string_view value = trim(line.substr(colon + 1));
     if (key == "TOSCA-Meta-File-Version" || key == "TOSCA-Meta-Version") has_version = true;
-    if (key == "Entry-Definitions") entry = std::string(value);
+    if (key == "Entry-Definitions") {
+      entry = std::string(value);
+      if (line_out) *line_out = line_no;
+      if (column_out) *column_out = static_cast<std::uint32_t>(value.data() - raw.data()) + 1;
+    }
   }
   if (entry.empty()) {
     error = "TOSCA.meta has no Entry-Definitions";

@@ -188,9 +188,11 @@ bool Importer::open_csar_dir(const fs::path& dir, Origin& out) {
   std::error_code ec;
   fs::path root = fs::canonical(dir, ec);
   std::string entry, error, meta;
+  std::uint32_t entry_line = 0, entry_column = 0;
   fs::path meta_path = root / "TOSCA-Metadata" / "TOSCA.meta";
   if (fs::exists(meta_path, ec)) {
-    if (!io::read_file(meta_path.string(), meta, error, 1 << 20) || !parse_tosca_meta(meta, entry, error)) {
+    if (!io::read_file(meta_path.string(), meta, error, 1 << 20) ||
+        !parse_tosca_meta(meta, entry, error, &entry_line, &entry_column)) {
       sink_.error(Code::CsarInvalid, {meta_path.string(), 0, 0}, error);
       return false;
     }
@@ -205,8 +207,13 @@ bool Importer::open_csar_dir(const fs::path& dir, Origin& out) {
   }
   fs::path target = (root / entry).lexically_normal();
   if (!path_within(target, root)) {
-    sink_.error(Code::ImportEscape, {meta_path.string(), 0, 0},
+    sink_.error(Code::ImportEscape, {meta_path.string(), entry_line, entry_column},
                 "Entry-Definitions '" + entry + "' leaves the CSAR root");
+    return false;
+  }
+  if (!fs::is_regular_file(target, ec)) {
+    sink_.error(Code::CsarInvalid, {meta_path.string(), entry_line, entry_column},
+                "Entry-Definitions names '" + entry + "', which is not a file in the CSAR");
     return false;
   }
   out = Origin{Origin::Kind::File, target.string(), "", root.string()};
