@@ -5,6 +5,7 @@
 
 #include "plugin/cli/commands.h"
 #include "plugin/cli/pipeline.h"
+#include "plugin/cli/pin_command.h"
 #include "plugin/render/output.h"
 #include "plugin/render/render.h"
 #include "tosca/yaml/emit.h"
@@ -18,6 +19,7 @@ namespace {
 struct RenderArgs : PipelineArgs {
   std::string adapter;
   bool csar = false;
+  PinOptions pin;  // --pin: only preprocess decides here (render keeps the annotated images)
 };
 
 // The written blueprint must validate too: check it the way the input was checked.
@@ -35,6 +37,7 @@ bool check_output(const RenderArgs& a, const Pipeline& p, const std::string& out
 int run_render(const RenderArgs& a, Decisions how, const char* command) {
   Pipeline p;
   if (int rc = run_pipeline(a, how, p, command); rc >= 0) return rc;
+  if (int rc = pin_if_asked(a.pin, a.ca_file, p.decisions, p.knowledge, a.quiet, command); rc >= 0) return rc;
   render::Output out;
   if (!render::render(*p.ctx, p.model->service.root_unit().root, p.apps, p.decisions, render::Options{a.adapter}, p.arena, out)) {
     print_diagnostics(a, p.sink);
@@ -50,9 +53,11 @@ int run_render(const RenderArgs& a, Decisions how, const char* command) {
     for (const auto& c : out.changes) std::cerr << "  " << c << "\n";
     for (const auto& n : out.notes) std::cerr << "  note: " << n << "\n";
   }
-  std::cout << "wrote " << a.output << "/service.yaml";
-  for (const auto& art : out.artefacts) std::cout << "\n      " << a.output << "/" << art.path;
-  std::cout << "\n      " << a.output << "/TOSCA-Metadata/TOSCA.meta" << (a.csar ? "\n      " + a.output + ".csar" : "") << "\n";
+  if (!a.quiet) {
+    std::cout << "wrote " << a.output << "/service.yaml";
+    for (const auto& art : out.artefacts) std::cout << "\n      " << a.output << "/" << art.path;
+    std::cout << "\n      " << a.output << "/TOSCA-Metadata/TOSCA.meta" << (a.csar ? "\n      " + a.output + ".csar" : "") << "\n";
+  }
   return check_output(a, p, a.output) ? kExitOk : kExitUsage;
 }
 
@@ -66,6 +71,7 @@ Command add(CLI::App& app, const char* name, const char* help, const char* foote
       ->check(CLI::IsMember({"slurm", "pbspro", "pbs", "torque", "kubernetes", "batch"}));
   cmd->add_flag("--csar", args->csar, "also write OUTPUT.csar, a zip of the output directory");
   add_optimiser_options(cmd, *args);
+  if (how == Decisions::Decide) add_pin_options(cmd, args->pin);
   add_common_options(cmd, *args);
   return {cmd, [args, how, name]() { return run_render(*args, how, name); }};
 }
