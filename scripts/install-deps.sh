@@ -12,14 +12,17 @@ build_deps=(
   libxerces-c-dev libzip-dev nlohmann-json3-dev libcli11-dev doctest-dev
 )
 test_deps=(
-  python3 python3-yaml zip unzip openssl time
+  python3 python3-yaml zip unzip openssl time hwloc graphviz
+  podman buildah runc skopeo busybox-static
 )
 # Real components the tests run against (docs/real-components.md): a one-node Slurm cluster
 # (tests/real/slurm-up.sh), Slurm's Torque wrappers (qsub), and the Python Kubernetes models
-# used by tests/real/k8s/strict_fields.py.
+# used by tests/real/k8s/strict_fields.py; a local OCI registry, buildah/skopeo and a static busybox
+# for tests/scripts/pin_registry_test.sh (libssl-dev: libcrypto's SHA-256 for digests).
 real_deps=(
   slurm-wlm munge slurm-wlm-torque
   python3-kubernetes
+  docker-registry apache2-utils libssl-dev buildah skopeo busybox-static
 )
 
 missing=()

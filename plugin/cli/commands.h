@@ -21,5 +21,12 @@ Command add_validate_command(CLI::App& app);
 Command add_optimise_command(CLI::App& app);
 Command add_preprocess_command(CLI::App& app);
 Command add_render_command(CLI::App& app);
+Command add_graph_command(CLI::App& app);
+Command add_request_command(CLI::App& app);
+Command add_pin_command(CLI::App& app);
+Command add_recipe_command(CLI::App& app);
+Command add_discover_command(CLI::App& app);
+Command add_submit_command(CLI::App& app);
+Command add_status_command(CLI::App& app);
 
 }  // namespace modak::cli

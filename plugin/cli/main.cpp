@@ -11,7 +11,14 @@ int main(int argc, char** argv) {
   std::vector<modak::cli::Command> commands = {modak::cli::add_validate_command(app),
                                                modak::cli::add_optimise_command(app),
                                                modak::cli::add_preprocess_command(app),
-                                               modak::cli::add_render_command(app)};
+                                               modak::cli::add_render_command(app),
+                                               modak::cli::add_request_command(app),
+                                               modak::cli::add_graph_command(app),
+                                               modak::cli::add_pin_command(app),
+                                               modak::cli::add_recipe_command(app),
+                                               modak::cli::add_discover_command(app),
+                                               modak::cli::add_submit_command(app),
+                                               modak::cli::add_status_command(app)};
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -8,6 +8,7 @@
 #include "plugin/cli/commands.h"
 #include "plugin/cli/common.h"
 #include "plugin/cli/pipeline.h"
+#include "plugin/cli/pin_command.h"
 #include "plugin/optimiser/aadm.h"
 #include "plugin/optimiser/annotate.h"
 #include "plugin/optimiser/blueprint.h"
@@ -25,6 +26,7 @@ namespace {
 
 struct OptimiseArgs : PipelineArgs {
   bool explain = false;
+  PinOptions pin;
 };
 
 bool is_json_request(const std::string& path) { return fs::path(path).extension() == ".json"; }
@@ -96,6 +98,7 @@ int run_optimise(const OptimiseArgs& a) {
   }
   Pipeline p;
   if (int rc = run_pipeline(a, Decisions::Decide, p, "optimise"); rc >= 0) return rc;
+  if (int rc = pin_if_asked(a.pin, a.ca_file, p.decisions, p.knowledge, a.quiet, "optimise"); rc >= 0) return rc;
   if (a.format == "json") {
     nlohmann::json all = nlohmann::json::array();
     for (const auto& d : p.decisions) all.push_back(opt::decision_json(d));
@@ -144,6 +147,7 @@ Command add_optimise_command(CLI::App& app) {
   cmd->add_option("-o,--output", args->output, "write the annotated blueprint (a file, or a directory)");
   cmd->add_flag("--explain", args->explain, "print the ranked candidates and why the winner won");
   add_optimiser_options(cmd, *args);
+  add_pin_options(cmd, args->pin);
   add_common_options(cmd, *args);
   return {cmd, [args]() { return run_optimise(*args); }};
 }
