@@ -9,21 +9,6 @@ namespace modak::opt {
 
 namespace {
 
-yaml::Node* get_mut(yaml::Node* map, std::string_view key) {
-  if (!map || !map->is_map()) return nullptr;
-  for (std::size_t i = 0; i + 1 < map->children.size(); i += 2)
-    if (map->children[i]->text == key) return map->children[i + 1];
-  return nullptr;
-}
-
-yaml::Node* ensure_map(yaml::Node* parent, yaml::Arena& a, std::string_view key) {
-  yaml::Node* m = get_mut(parent, key);
-  if (m && m->is_map()) return m;
-  m = yaml::make_map(a);
-  yaml::map_set(parent, a, key, m);
-  return m;
-}
-
 bool declares(const tosca::TypeDef* t, std::string_view property) { return t && t->properties.find(property); }
 
 std::string short_time(double s) {
@@ -35,16 +20,16 @@ std::string short_time(double s) {
 void set_int_if_declared(yaml::Node* tmpl, const tosca::TypeDef* type, yaml::Arena& a, std::string_view prop,
                          std::int64_t value, const std::string& owner, std::vector<std::string>& changes) {
   if (!declares(type, prop)) return;
-  yaml::Node* props = ensure_map(tmpl, a, "properties");
-  if (const yaml::Node* existing = get_mut(props, prop); existing && existing->kind == yaml::Kind::Int && existing->num.i == value)
+  yaml::Node* props = yaml::map_ensure_map(tmpl, a, "properties");
+  if (const yaml::Node* existing = yaml::map_get(props, prop); existing && existing->kind == yaml::Kind::Int && existing->num.i == value)
     return;
-  if (const yaml::Node* existing = get_mut(props, prop); existing && !existing->is_scalar()) return;  // a function: leave it
+  if (const yaml::Node* existing = yaml::map_get(props, prop); existing && !existing->is_scalar()) return;  // a function: leave it
   yaml::map_set(props, a, prop, yaml::make_int(a, value));
   changes.push_back(owner + ": " + std::string(prop) + " = " + std::to_string(value));
 }
 
 void annotate_app(const AppNode& app, const Decision& d, yaml::Node* nodes, yaml::Arena& a, std::vector<std::string>& changes) {
-  yaml::Node* tmpl = get_mut(nodes, app.name);
+  yaml::Node* tmpl = yaml::map_get(nodes, app.name);
   if (!tmpl || !tmpl->is_map()) return;
   const std::string owner = "node '" + app.name + "'";
   const std::string uri = d.image_uri();
@@ -52,23 +37,23 @@ void annotate_app(const AppNode& app, const Decision& d, yaml::Node* nodes, yaml
   for (const char* key : {"optimisation", "optimization"}) {
     if (yaml::map_erase(tmpl, key)) changes.push_back(owner + ": removed template-level '" + std::string(key) + "'");
     if (!declares(app.type, key))
-      if (yaml::Node* props = get_mut(tmpl, "properties"); props && yaml::map_erase(props, key))
+      if (yaml::Node* props = yaml::map_get(tmpl, "properties"); props && yaml::map_erase(props, key))
         changes.push_back(owner + ": removed undeclared property '" + std::string(key) + "'");
   }
   if (app.generation == Generation::Gen2ModakJob) {
     // The MODAK job type keeps the request; the chosen image goes into its application map.
-    if (yaml::Node* props = get_mut(tmpl, "properties"))
-      if (yaml::Node* application = get_mut(props, "application"); application && application->is_map() && !uri.empty()) {
+    if (yaml::Node* props = yaml::map_get(tmpl, "properties"))
+      if (yaml::Node* application = yaml::map_get(props, "application"); application && application->is_map() && !uri.empty()) {
         yaml::map_set(application, a, "container_runtime", yaml::make_string(a, uri));
         changes.push_back(owner + ": application.container_runtime = " + uri);
       }
   } else if (!uri.empty() && declares(app.type, "container_runtime")) {
-    yaml::map_set(ensure_map(tmpl, a, "properties"), a, "container_runtime", yaml::make_string(a, uri));
+    yaml::map_set(yaml::map_ensure_map(tmpl, a, "properties"), a, "container_runtime", yaml::make_string(a, uri));
     changes.push_back(owner + ": container_runtime = " + uri);
   }
   set_int_if_declared(tmpl, app.type, a, "mpi_ranks", d.resources.ranks, owner, changes);
   set_int_if_declared(tmpl, app.type, a, "threads", d.resources.threads, owner, changes);
-  yaml::Node* md = ensure_map(tmpl, a, "metadata");
+  yaml::Node* md = yaml::map_ensure_map(tmpl, a, "metadata");
   const Candidate* c = d.chosen();
   yaml::map_set(md, a, "modak.image", yaml::make_string(a, uri));
   yaml::map_set(md, a, "modak.graph_compiler", yaml::make_string(a, c ? c->compiler : "none"));
@@ -81,7 +66,7 @@ void annotate_app(const AppNode& app, const Decision& d, yaml::Node* nodes, yaml
 void annotate_job(const AppNode& app, const Decision& d, const tosca::Context& ctx, yaml::Node* nodes, yaml::Arena& a,
                   std::vector<std::string>& changes) {
   if (app.job_node.empty()) return;
-  yaml::Node* tmpl = get_mut(nodes, app.job_node);
+  yaml::Node* tmpl = yaml::map_get(nodes, app.job_node);
   auto info = ctx.nodes.find(app.job_node);
   if (!tmpl || info == ctx.nodes.end()) return;
   const std::string owner = "node '" + app.job_node + "'";
@@ -97,8 +82,8 @@ Annotated annotate(const tosca::Context& ctx, const yaml::Node* entry_root, cons
                    const std::vector<Decision>& decisions, yaml::Arena& arena) {
   Annotated out;
   out.root = yaml::deep_copy(arena, entry_root);
-  yaml::Node* tt = get_mut(out.root, "topology_template");
-  yaml::Node* nodes = get_mut(tt, "node_templates");
+  yaml::Node* tt = yaml::map_get(out.root, "topology_template");
+  yaml::Node* nodes = yaml::map_get(tt, "node_templates");
   for (std::size_t i = 0; i < apps.size() && i < decisions.size(); ++i) {
     annotate_app(apps[i], decisions[i], nodes, arena, out.changes);
     annotate_job(apps[i], decisions[i], ctx, nodes, arena, out.changes);
@@ -108,10 +93,10 @@ Annotated annotate(const tosca::Context& ctx, const yaml::Node* entry_root, cons
 
 void rebase_imports(yaml::Node* root, const std::string& from_dir, const std::string& to_dir, yaml::Arena& arena) {
   namespace fs = std::filesystem;
-  yaml::Node* imports = get_mut(root, "imports");
+  yaml::Node* imports = yaml::map_get(root, "imports");
   if (!imports || !imports->is_seq() || fs::path(from_dir) == fs::path(to_dir)) return;
   for (yaml::Node*& entry : imports->children) {
-    yaml::Node* file = entry->is_scalar() ? entry : get_mut(entry, "file");
+    yaml::Node* file = entry->is_scalar() ? entry : yaml::map_get(entry, "file");
     if (!file || !file->is_string() || file->text.find("://") != std::string::npos || file->text.empty() || file->text[0] == '/')
       continue;
     std::error_code ec;

@@ -8,13 +8,6 @@ namespace modak::pin {
 
 namespace {
 
-yaml::Node* get_mut(yaml::Node* map, std::string_view key) {
-  if (!map || !map->is_map()) return nullptr;
-  for (std::size_t i = 0; i + 1 < map->children.size(); i += 2)
-    if (map->children[i]->text == key) return map->children[i + 1];
-  return nullptr;
-}
-
 // A container_runtime value that names a registry image (not "singularity", not shub://...).
 bool names_image(const std::string& v) {
   if (v.rfind("docker://", 0) == 0) return true;
@@ -77,14 +70,14 @@ bool pin_decisions(std::vector<opt::Decision>& decisions, opt::Knowledge& k, Pin
 
 bool pin_blueprint(yaml::Node* root, yaml::Arena& arena, const opt::Knowledge* k, const std::string& architecture,
                    Pinner& p, std::vector<std::string>& changes, std::string& error) {
-  yaml::Node* nodes = get_mut(get_mut(root, "topology_template"), "node_templates");
+  yaml::Node* nodes = yaml::map_get(yaml::map_get(root, "topology_template"), "node_templates");
   if (!nodes || !nodes->is_map()) return true;
   for (std::size_t i = 0; i + 1 < nodes->children.size(); i += 2) {
     const std::string name = nodes->children[i]->text;
     yaml::Node* tmpl = nodes->children[i + 1];
     if (!tmpl || !tmpl->is_map()) continue;
-    yaml::Node* md = get_mut(tmpl, "metadata");
-    yaml::Node* decision_node = get_mut(md, "modak.decision");
+    yaml::Node* md = yaml::map_get(tmpl, "metadata");
+    yaml::Node* decision_node = yaml::map_get(md, "modak.decision");
     nlohmann::json decision;
     if (decision_node && decision_node->is_string()) decision = nlohmann::json::parse(decision_node->text, nullptr, false);
     std::string arch = architecture;
@@ -94,7 +87,7 @@ bool pin_blueprint(yaml::Node* root, yaml::Arena& arena, const opt::Knowledge* k
     if (arch.empty()) arch = host_architecture();
 
     auto pin_scalar = [&](yaml::Node* parent, std::string_view key, bool must_be_image) -> bool {
-      yaml::Node* v = get_mut(parent, key);
+      yaml::Node* v = yaml::map_get(parent, key);
       if (!v || !v->is_scalar() || v->text.empty() || (must_be_image && !names_image(v->text))) return true;
       std::string pinned;
       if (!p.pin(v->text, arch, pinned, error)) {
@@ -107,9 +100,9 @@ bool pin_blueprint(yaml::Node* root, yaml::Arena& arena, const opt::Knowledge* k
       }
       return true;
     };
-    yaml::Node* props = get_mut(tmpl, "properties");
+    yaml::Node* props = yaml::map_get(tmpl, "properties");
     if (!pin_scalar(props, "container_runtime", true)) return false;
-    if (!pin_scalar(get_mut(props, "application"), "container_runtime", true)) return false;
+    if (!pin_scalar(yaml::map_get(props, "application"), "container_runtime", true)) return false;
     if (!pin_scalar(md, "modak.image", false)) return false;
     if (decision.is_object() && decision.contains("image") && decision["image"].is_string() &&
         !decision["image"].get<std::string>().empty()) {

@@ -14,24 +14,9 @@ using diag::Code;
 
 namespace {
 
-yaml::Node* get_mut(yaml::Node* map, std::string_view key) {
-  if (!map || !map->is_map()) return nullptr;
-  for (std::size_t i = 0; i + 1 < map->children.size(); i += 2)
-    if (map->children[i]->text == key) return map->children[i + 1];
-  return nullptr;
-}
-
-yaml::Node* ensure_map(yaml::Node* parent, yaml::Arena& a, std::string_view key) {
-  yaml::Node* m = get_mut(parent, key);
-  if (m && m->is_map()) return m;
-  m = yaml::make_map(a);
-  yaml::map_set(parent, a, key, m);
-  return m;
-}
-
 // Keeps only the requirements `keep` names, in order (a rewritten node's type declares fewer).
 void keep_requirements(yaml::Node* tmpl, std::initializer_list<std::string_view> keep) {
-  yaml::Node* reqs = get_mut(tmpl, "requirements");
+  yaml::Node* reqs = yaml::map_get(tmpl, "requirements");
   if (!reqs || !reqs->is_seq()) return;
   std::vector<yaml::Node*> kept;
   for (yaml::Node* e : reqs->children)
@@ -111,22 +96,22 @@ std::size_t document_count(const std::string& manifest) {
 }
 
 void rewrite_gen3(const opt::AppNode& app, const adapters::Rendered& r, yaml::Node* nodes, yaml::Arena& a, Output& out) {
-  yaml::Node* job = get_mut(nodes, app.job_node);
+  yaml::Node* job = yaml::map_get(nodes, app.job_node);
   if (!job) return;
-  yaml::map_set(ensure_map(job, a, "properties"), a, "content", yaml::make_string(a, r.content));
+  yaml::map_set(yaml::map_ensure_map(job, a, "properties"), a, "content", yaml::make_string(a, r.content));
   out.changes.push_back("node '" + app.job_node + "': content = the " + std::string(r.file_name) + " script");
 }
 
 void rewrite_gen2(const opt::AppNode& app, const adapters::Rendered& r, yaml::Node* nodes, yaml::Arena& a, Output& out) {
-  yaml::Node* tmpl = get_mut(nodes, app.name);
+  yaml::Node* tmpl = yaml::map_get(nodes, app.name);
   if (!tmpl) return;
-  yaml::Node* props = get_mut(tmpl, "properties");
-  yaml::Node* script_path = props ? get_mut(props, "job_script") : nullptr;
-  yaml::Node* md = ensure_map(tmpl, a, "metadata");
+  yaml::Node* props = yaml::map_get(tmpl, "properties");
+  yaml::Node* script_path = props ? yaml::map_get(props, "job_script") : nullptr;
+  yaml::Node* md = yaml::map_ensure_map(tmpl, a, "metadata");
   // The request stays with the node, as text: xOpera accepts string metadata.
   nlohmann::json request = nlohmann::json::object();
   for (const char* section : {"job_options", "application", "target", "optimisation"})
-    if (yaml::Node* s = props ? get_mut(props, section) : nullptr) {
+    if (yaml::Node* s = props ? yaml::map_get(props, section) : nullptr) {
       request[section] = yaml::emit_yaml(s, {2, 0, false});
     }
   yaml::map_set(md, a, "modak.request", yaml::make_string(a, request.dump()));
@@ -141,12 +126,12 @@ void rewrite_gen2(const opt::AppNode& app, const adapters::Rendered& r, yaml::No
 
 void rewrite_kubernetes(const opt::AppNode& app, const adapters::Rendered& r, yaml::Node* nodes, yaml::Arena& a,
                         Output& out) {
-  yaml::Node* tmpl = get_mut(nodes, app.name);
+  yaml::Node* tmpl = yaml::map_get(nodes, app.name);
   if (!tmpl) return;
   yaml::Node* first = manifest_node(a, r.content, 0);
   const std::string kind = first->get("kind") ? first->get("kind")->text : "Job";
-  yaml::Node* md = get_mut(tmpl, "metadata");
-  yaml::Node* reqs = get_mut(tmpl, "requirements");
+  yaml::Node* md = yaml::map_get(tmpl, "metadata");
+  yaml::Node* reqs = yaml::map_get(tmpl, "requirements");
   yaml::Node* rewritten = yaml::make_map(a);
   yaml::map_set(rewritten, a, "type", yaml::make_string(a, "sodalite.nodes.Kubernetes.Kind." + kind));
   if (md) yaml::map_set(rewritten, a, "metadata", md);
@@ -180,7 +165,7 @@ void rewrite_kubernetes(const opt::AppNode& app, const adapters::Rendered& r, ya
 }
 
 void add_import(yaml::Node* root, yaml::Arena& a, const std::string& file) {
-  yaml::Node* imports = get_mut(root, "imports");
+  yaml::Node* imports = yaml::map_get(root, "imports");
   if (!imports || !imports->is_seq()) {
     imports = yaml::make_seq(a);
     yaml::map_set(root, a, "imports", imports);
@@ -222,7 +207,7 @@ bool render(tosca::Context& ctx, const yaml::Node* entry_root, const std::vector
   opt::Annotated annotated = opt::annotate(ctx, entry_root, apps, decisions, arena);
   out.service = annotated.root;
   out.changes = annotated.changes;
-  yaml::Node* nodes = get_mut(get_mut(out.service, "topology_template"), "node_templates");
+  yaml::Node* nodes = yaml::map_get(yaml::map_get(out.service, "topology_template"), "node_templates");
   bool ok = true, gen2 = false;
   for (std::size_t i = 0; i < apps.size() && i < decisions.size(); ++i) {
     const opt::AppNode& app = apps[i];

@@ -390,4 +390,19 @@ Node* deep_copy(Arena& a, const Node* n) {
   return root;
 }
 
+Node* map_get(Node* map, std::string_view key) {
+  if (!map || !map->is_map()) return nullptr;
+  for (std::size_t i = 0; i + 1 < map->children.size(); i += 2)
+    if (map->children[i]->is_scalar() && map->children[i]->text == key) return map->children[i + 1];
+  return nullptr;
+}
+
+Node* map_ensure_map(Node* parent, Arena& a, std::string_view key) {
+  Node* m = map_get(parent, key);
+  if (m && m->is_map()) return m;
+  m = make_map(a);
+  map_set(parent, a, key, m);
+  return m;
+}
+
 }  // namespace modak::yaml

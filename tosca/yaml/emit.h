@@ -47,6 +47,10 @@ void map_set(Node* map, Arena& a, std::string_view key, Node* value);
 
 // Removes every entry whose scalar key has this text; true when one was removed.
 bool map_erase(Node* map, std::string_view key);
+// The value of `key` in a map built or copied for editing (nullptr when absent or not a map).
+Node* map_get(Node* map, std::string_view key);
+// The map under `key`, created (or replacing a non-map value) when needed.
+Node* map_ensure_map(Node* parent, Arena& a, std::string_view key);
 
 // Copies `n` and everything under it into `a`. Nodes shared through aliases are copied once per
 // place, so the copy is a tree: editing any part of it changes nothing else (its size is
