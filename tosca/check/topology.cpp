@@ -15,6 +15,7 @@ int minor_of(std::string_view v) {
   if (v == "tosca_simple_yaml_1_1") return 1;
   if (v == "tosca_simple_yaml_1_2") return 2;
   if (v == "tosca_simple_yaml_1_3") return 3;
+  if (v == "tosca_simple_profile_for_nfv_1_0") return 3;  // the NFV 1.0 profile: its types are in share/tosca/nfv-1.0.yaml
   if (v.rfind("tosca_simple_profile_for_", 0) == 0) return -2;
   return -1;
 }

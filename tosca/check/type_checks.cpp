@@ -50,6 +50,8 @@ void add_short_names(TypeRegistry& reg, TypeDef& t) {
     reg.add_weak_alias(t.kind, last, &t);
     reg.add_weak_alias(t.kind, "tosca:" + last, &t);
     reg.add_weak_alias(t.kind, prefix + last, &t);
+    // Profile names nest one level more (tosca.nodes.nfv.VDU.Compute is "tosca:VDU.Compute").
+    if (auto first = rest.find('.'); first != dot) reg.add_weak_alias(t.kind, "tosca:" + rest.substr(first + 1), &t);
   }
 }
 

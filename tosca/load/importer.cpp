@@ -67,6 +67,7 @@ class Importer {
   };
 
   void load_normative();
+  void load_profile_types(const std::string& version);
   int add_unit(const Origin& origin, std::string content, int importer, const yaml::Node* site,
                const std::string& prefix, bool implicit);
   void follow_imports(int unit_index);
@@ -285,8 +286,19 @@ bool Importer::load_entry(const std::string& path) {
   if (!read(origin, content, nullptr)) return false;
   loaded_[origin.display()] = static_cast<int>(svc_.units.size());
   svc_.root = add_unit(origin, std::move(content), -1, nullptr, "", false);
+  load_profile_types(svc_.units[static_cast<std::size_t>(svc_.root)].version);
   follow_imports(svc_.root);
   return svc_.units[static_cast<std::size_t>(svc_.root)].root != nullptr;
+}
+
+// Extension profiles modak implements bring their types along (loaded after the entry file so
+// that the entry's version is known; type names do not depend on load order).
+void Importer::load_profile_types(const std::string& version) {
+  if (!opt_.load_normative || version != "tosca_simple_profile_for_nfv_1_0") return;
+  std::string share = opt_.share_dir.empty() ? default_share_dir() : opt_.share_dir;
+  Origin o{Origin::Kind::File, share + "/tosca/nfv-1.0.yaml", "", ""};
+  std::string content;
+  if (read(o, content, nullptr)) add_unit(o, std::move(content), -1, nullptr, "", true);
 }
 
 bool Importer::load_entry_text(std::string content, const std::string& name, const std::string& base_dir) {
