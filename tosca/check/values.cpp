@@ -162,6 +162,11 @@ int compare(const Comparable& a, const Comparable& b) {
 
 namespace {
 
+std::string a_or_an(std::string_view word) {
+  bool vowel = !word.empty() && std::string_view("aeiou").find(word[0]) != std::string_view::npos;
+  return (vowel ? "an " : "a ") + std::string(word);
+}
+
 void mismatch(Context& ctx, const yaml::Node* v, const std::string& what, std::string_view type,
               bool coercible = false) {
   if (looks_templated(v) &&
@@ -170,9 +175,9 @@ void mismatch(Context& ctx, const yaml::Node* v, const std::string& what, std::s
     return;
   // xOpera does not type-check values, and SODALITE files rely on it (a list for a string, "" for a map).
   if ((coercible || ctx.profile.sodalite()) && ctx.tolerate(Code::QuirkTypeCoercion, v,
-                                what + ": " + quoted(v) + " is not a " + std::string(type) + "; tolerated"))
+                                what + ": " + quoted(v) + " is not " + a_or_an(type) + "; tolerated"))
     return;
-  ctx.error(Code::TypeMismatch, v, what + ": " + quoted(v) + " is not a " + std::string(type));
+  ctx.error(Code::TypeMismatch, v, what + ": " + quoted(v) + " is not " + a_or_an(type));
 }
 
 void check_complex(Context& ctx, const yaml::Node* v, const TypeDef* t, const std::string& what);
