@@ -202,12 +202,12 @@ void read(tosca::Context& ctx, const Section& spec, const yaml::Node* map, Field
     }
     if (prefixed || (f && f->sub)) {
       if (v->is_null() || (v->is_map() && v->size() == 0)) {  // "data": {} is common
-        out.sections.emplace_back(k->text, Fields{});
-        out.sections.back().second.where = v;
+        out.sections.emplace_back(k->text, std::make_shared<Fields>());
+        out.sections.back().second->where = v;
         continue;
       }
-      out.sections.emplace_back(k->text, Fields{});
-      read(ctx, prefixed ? *prefixed : *f->sub, v, out.sections.back().second, here);
+      out.sections.emplace_back(k->text, std::make_shared<Fields>());
+      read(ctx, prefixed ? *prefixed : *f->sub, v, *out.sections.back().second, here);
       continue;
     }
     if (v->is_null()) continue;  // unset
@@ -274,7 +274,7 @@ std::optional<bool> Fields::boolean(std::string_view name) const {
 }
 const Fields* Fields::section(std::string_view name) const {
   for (const auto& [n, f] : sections)
-    if (n == name) return &f;
+    if (n == name) return f.get();
   return nullptr;
 }
 

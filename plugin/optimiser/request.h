@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -26,7 +27,8 @@ class Fields {
   const yaml::Node* where = nullptr;                    // the section's map
 
   std::vector<std::pair<std::string, const yaml::Node*>> values;
-  std::vector<std::pair<std::string, Fields>> sections;
+  // Nested sections, owned here (held by pointer: Fields is incomplete inside its own definition).
+  std::vector<std::pair<std::string, std::shared_ptr<Fields>>> sections;
 };
 
 // The request of one application: what MODAK called a "job".

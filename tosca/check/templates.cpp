@@ -129,10 +129,11 @@ void check_interfaces(Context& ctx, const yaml::Node* ifaces, const Members<Inte
       continue;
     }
     if (!expect(ctx, v, Shape::Map, owner + " interface '" + k->text + "'")) continue;
+    const std::string& iface = k->text;  // named, so the lambda need not capture a structured binding
     auto check_op = [&](const yaml::Node* on, const yaml::Node* od) {
       if (!def->find_operation(on->text))
-        undeclared(ctx, on, owner + ": interface '" + k->text + "' has unknown operation '" + on->text + "'");
-      check_operation(ctx, od, owner + " " + k->text + "." + on->text, scope);
+        undeclared(ctx, on, owner + ": interface '" + iface + "' has unknown operation '" + on->text + "'");
+      check_operation(ctx, od, owner + " " + iface + "." + on->text, scope);
     };
     for (auto [on, od] : yaml::map_entries(v)) {
       if (on->text == "inputs") {

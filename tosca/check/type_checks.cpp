@@ -441,9 +441,10 @@ void TypeBuilder::own_interfaces(TypeDef& t) {
           on->text == "description")
         continue;
       // TOSCA 1.0-1.2 put operations directly under the interface; 1.3 moved them under `operations`.
+      const std::string& op_name = on->text;  // (lambdas may not capture structured bindings before C++20 in clang)
       bool declared = i.type && [&] {
         for (const auto& [n, x] : i.type->operations)
-          if (n == on->text) return true;
+          if (n == op_name) return true;
         return false;
       }();
       if (!declared && ctx_.minor_version >= 3 && ctx_.svc.units[static_cast<std::size_t>(t.unit)].version.find("1_3") != std::string::npos && i.type)
