@@ -29,42 +29,12 @@ struct OptimiseArgs : PipelineArgs {
   PinOptions pin;
 };
 
-bool is_json_request(const std::string& path) { return fs::path(path).extension() == ".json"; }
-
-// A MODAK JSON request: no blueprint, one decision.
-int optimise_request_file(const OptimiseArgs& a, const opt::Knowledge& k, diag::Sink& sink) {
-  tosca::Model model;
-  tosca::ValidateOptions vo;
+// A MODAK JSON request or AADM JSON: the decisions, printed (and written with -o).
+int optimise_request_file(const OptimiseArgs& a) {
+  RequestRun r;
+  if (int rc = run_request_file(a, r, "optimise"); rc >= 0) return rc;
+  const std::vector<opt::Decision>& decisions = r.decisions;
   std::string error;
-  to_validate_options(a, vo, error);
-  vo.load.load_normative = false;
-  std::string content;
-  if (!io::read_file(a.path, content, error)) {
-    std::cerr << "modak optimise: " << error << "\n";
-    return kExitUsage;
-  }
-  auto id = model.service.sources.add(a.path);
-  const yaml::Node* root = yaml::load_yaml(content, id, model.service.sources, model.service.arena, sink);
-  tosca::Context ctx(model.service, model.types, sink, model.profile);
-  opt::DecideOptions o{a.target, a.container_runtime};
-  std::vector<opt::Decision> decisions;
-  bool ok = root != nullptr;
-  if (ok && opt::is_aadm(root)) {
-    // AADM JSON: every application node that carries a request, as the IaC builder saw them.
-    for (auto& app : opt::find_aadm_requests(ctx, root, model.service.arena, model.service.sources)) {
-      decisions.emplace_back();
-      decisions.back().node = app.name;
-      ok = ok && !sink.has_errors() && opt::decide(ctx, app.request, k, o, decisions.back());
-    }
-  } else if (ok) {
-    opt::Request request;
-    request.origin = a.path;
-    decisions.emplace_back();
-    decisions.back().node = a.path;
-    ok = opt::read_request(ctx, root, request) && opt::decide(ctx, request, k, o, decisions.back());
-  }
-  print_diagnostics(a, sink);
-  if (!ok) return root ? kExitInvalid : kExitUsage;
   nlohmann::json j = nlohmann::json::array();
   for (const auto& d : decisions) j.push_back(opt::decision_json(d));
   if (decisions.size() == 1) j = j[0];
@@ -85,17 +55,7 @@ std::string output_path(const std::string& out, const std::string& input) {
 }
 
 int run_optimise(const OptimiseArgs& a) {
-  if (is_json_request(a.path)) {
-    diag::Sink sink;
-    opt::Knowledge knowledge;
-    std::vector<std::string> extra = a.targets_dirs;
-    extra.insert(extra.end(), a.catalogue_dirs.begin(), a.catalogue_dirs.end());
-    if (!opt::load_knowledge(a.share_dir.empty() ? tosca::default_share_dir() : a.share_dir, extra, knowledge, sink)) {
-      print_diagnostics(a, sink);
-      return kExitUsage;
-    }
-    return optimise_request_file(a, knowledge, sink);
-  }
+  if (is_json_request(a.path)) return optimise_request_file(a);
   Pipeline p;
   if (int rc = run_pipeline(a, Decisions::Decide, p, "optimise"); rc >= 0) return rc;
   if (int rc = pin_if_asked(a.pin, a.ca_file, p.decisions, p.knowledge, a.quiet, "optimise"); rc >= 0) return rc;

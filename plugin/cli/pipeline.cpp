@@ -3,6 +3,8 @@
 #include <iostream>
 
 #include "plugin/cli/commands.h"
+#include "plugin/optimiser/aadm.h"
+#include "tosca/io/files.h"
 #include "plugin/optimiser/report.h"
 
 namespace modak::cli {
@@ -40,6 +42,46 @@ bool decision_from_annotation(Pipeline& p, const opt::AppNode& app, opt::Decisio
 }
 
 }  // namespace
+
+bool is_json_request(const std::string& path) {
+  return path.size() > 5 && path.compare(path.size() - 5, 5, ".json") == 0;
+}
+
+int run_request_file(const PipelineArgs& a, RequestRun& r, const char* command) {
+  std::vector<std::string> extra = a.targets_dirs;
+  extra.insert(extra.end(), a.catalogue_dirs.begin(), a.catalogue_dirs.end());
+  if (!opt::load_knowledge(a.share_dir.empty() ? tosca::default_share_dir() : a.share_dir, extra, r.knowledge, r.sink)) {
+    print_diagnostics(a, r.sink);
+    return kExitUsage;
+  }
+  std::string content, error;
+  if (!io::read_file(a.path, content, error)) {
+    std::cerr << "modak " << command << ": " << error << "\n";
+    return kExitUsage;
+  }
+  auto id = r.model.service.sources.add(a.path);
+  const yaml::Node* root = yaml::load_yaml(content, id, r.model.service.sources, r.model.service.arena, r.sink);
+  tosca::Context ctx(r.model.service, r.model.types, r.sink, r.model.profile);
+  bool ok = root != nullptr;
+  if (ok && opt::is_aadm(root)) {
+    // AADM JSON: every application node that carries a request, as the IaC builder saw them.
+    r.apps = opt::find_aadm_requests(ctx, root, r.model.service.arena, r.model.service.sources);
+  } else if (ok) {
+    r.apps.emplace_back();
+    r.apps.back().name = a.path;
+    r.apps.back().request.origin = a.path;
+    ok = opt::read_request(ctx, root, r.apps.back().request);
+  }
+  r.decisions.resize(r.apps.size());
+  opt::DecideOptions o{a.target, a.container_runtime};
+  for (std::size_t i = 0; ok && i < r.apps.size(); ++i) {
+    r.decisions[i].node = r.apps[i].name;
+    ok = !r.sink.has_errors() && opt::decide(ctx, r.apps[i].request, r.knowledge, o, r.decisions[i]);
+  }
+  print_diagnostics(a, r.sink);
+  if (!ok) return root ? kExitInvalid : kExitUsage;
+  return -1;
+}
 
 int run_pipeline(const PipelineArgs& a, Decisions how, Pipeline& p, const char* command) {
   std::string error;

@@ -42,4 +42,16 @@ enum class Decisions { Decide, FromAnnotations };
 // Runs the shared steps. Returns -1 to go on, or the exit code to stop with (problems printed).
 int run_pipeline(const PipelineArgs& a, Decisions how, Pipeline& p, const char* command);
 
+// The same for a MODAK JSON request or the IaC builder's AADM JSON (no blueprint): every
+// application that carries a request, decided. Not copyable: the parts refer to each other.
+struct RequestRun {
+  tosca::Model model;
+  diag::Sink sink;
+  opt::Knowledge knowledge;
+  std::vector<opt::AppNode> apps;
+  std::vector<opt::Decision> decisions;
+};
+int run_request_file(const PipelineArgs& a, RequestRun& r, const char* command);
+bool is_json_request(const std::string& path);
+
 }  // namespace modak::cli

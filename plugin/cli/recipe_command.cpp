@@ -120,42 +120,11 @@ int write_recipes(const RecipeArgs& a, const std::vector<Job>& jobs) {
 }
 
 // A MODAK JSON request (or AADM JSON): decided as `modak optimise request.json` does.
-int run_request_file(const RecipeArgs& a) {
-  diag::Sink sink;
-  opt::Knowledge knowledge;
-  std::vector<std::string> extra = a.targets_dirs;
-  extra.insert(extra.end(), a.catalogue_dirs.begin(), a.catalogue_dirs.end());
-  if (!opt::load_knowledge(a.share_dir.empty() ? tosca::default_share_dir() : a.share_dir, extra, knowledge, sink)) {
-    print_diagnostics(a, sink);
-    return kExitUsage;
-  }
-  tosca::Model model;
-  std::string content, error;
-  if (!io::read_file(a.path, content, error)) {
-    std::cerr << "modak recipe: " << error << "\n";
-    return kExitUsage;
-  }
-  auto id = model.service.sources.add(a.path);
-  const yaml::Node* root = yaml::load_yaml(content, id, model.service.sources, model.service.arena, sink);
-  tosca::Context ctx(model.service, model.types, sink, model.profile);
-  opt::DecideOptions o{a.target, a.container_runtime};
-  std::vector<opt::AppNode> apps;
-  bool ok = root != nullptr;
-  if (ok && opt::is_aadm(root)) {
-    apps = opt::find_aadm_requests(ctx, root, model.service.arena, model.service.sources);
-  } else if (ok) {
-    apps.emplace_back();
-    apps.back().name = a.path;
-    apps.back().request.origin = a.path;
-    ok = opt::read_request(ctx, root, apps.back().request);
-  }
-  std::vector<opt::Decision> decisions(apps.size());
-  for (std::size_t i = 0; ok && i < apps.size(); ++i) {
-    decisions[i].node = apps[i].name;
-    ok = !sink.has_errors() && opt::decide(ctx, apps[i].request, knowledge, o, decisions[i]);
-  }
-  print_diagnostics(a, sink);
-  if (!ok) return root ? kExitInvalid : kExitUsage;
+int recipe_request_file(const RecipeArgs& a) {
+  RequestRun r;
+  if (int rc = run_request_file(a, r, "recipe"); rc >= 0) return rc;
+  std::vector<opt::AppNode>& apps = r.apps;
+  std::vector<opt::Decision>& decisions = r.decisions;
   std::vector<Job> jobs;
   for (std::size_t i = 0; i < apps.size(); ++i) jobs.push_back({&decisions[i], &apps[i].request});
   return write_recipes(a, jobs);
@@ -167,7 +136,7 @@ int run_recipe(const RecipeArgs& a) {
     std::cerr << "modak recipe: give a blueprint or request and -o DIR (or --check FILE.def)\n";
     return kExitUsage;
   }
-  if (fs::path(a.path).extension() == ".json") return run_request_file(a);
+  if (is_json_request(a.path)) return recipe_request_file(a);
   Pipeline p;
   if (int rc = run_pipeline(a, Decisions::Decide, p, "recipe"); rc >= 0) return rc;
   std::vector<Job> jobs;
