@@ -41,6 +41,13 @@ bool path_within(const fs::path& p, const fs::path& root) {
   return !rel.empty() && *rel.begin() != "..";
 }
 
+// Also after following symbolic links: the real file lies in the real root.
+bool really_within(const fs::path& p, const fs::path& root) {
+  std::error_code ec, ec2;
+  fs::path real = fs::canonical(p, ec), real_root = fs::canonical(root, ec2);
+  return !ec && !ec2 && path_within(real, real_root);
+}
+
 std::string first_component(std::string_view s) {
   auto slash = s.find('/');
   return std::string(slash == std::string_view::npos ? s : s.substr(0, slash));
@@ -191,6 +198,10 @@ bool Importer::open_csar_dir(const fs::path& dir, Origin& out) {
   std::string entry, error, meta;
   std::uint32_t entry_line = 0, entry_column = 0;
   fs::path meta_path = root / "TOSCA-Metadata" / "TOSCA.meta";
+  if (fs::exists(meta_path, ec) && !really_within(meta_path, root)) {
+    sink_.error(Code::ImportEscape, {meta_path.string(), 0, 0}, "TOSCA.meta is a link that leads out of the CSAR root");
+    return false;
+  }
   if (fs::exists(meta_path, ec)) {
     if (!io::read_file(meta_path.string(), meta, error, 1 << 20) ||
         !parse_tosca_meta(meta, entry, error, &entry_line, &entry_column)) {
@@ -215,6 +226,11 @@ bool Importer::open_csar_dir(const fs::path& dir, Origin& out) {
   if (!fs::is_regular_file(target, ec)) {
     sink_.error(Code::CsarInvalid, {meta_path.string(), entry_line, entry_column},
                 "Entry-Definitions names '" + entry + "', which is not a file in the CSAR");
+    return false;
+  }
+  if (!really_within(target, root)) {
+    sink_.error(Code::ImportEscape, {entry_line ? meta_path.string() : target.string(), entry_line, entry_column},
+                "'" + entry + "' is a link that leads out of the CSAR root");
     return false;
   }
   out = Origin{Origin::Kind::File, target.string(), "", root.string()};
@@ -414,8 +430,14 @@ bool Importer::resolve_in_zip(const Unit& from, const std::string& spec, const y
   io::ZipArchive* z = zip(from.origin.container, error);
   if (z && !z->contains(norm)) {
     if (const std::string* dir = library_dir(first_component(spec))) {
-      fs::path p = (fs::path(*dir) / spec.substr(spec.find('/') + 1)).lexically_normal();
-      out.origin = Origin{Origin::Kind::File, p.string(), "", fs::path(*dir).lexically_normal().string()};
+      fs::path libroot = fs::path(*dir).lexically_normal();
+      fs::path p = (libroot / spec.substr(spec.find('/') + 1)).lexically_normal();
+      std::error_code ec;
+      if (!path_within(p, libroot) || (fs::exists(p, ec) && !really_within(p, libroot))) {
+        sink_.error(Code::ImportEscape, where(site), "import '" + spec + "' leaves '" + libroot.string() + "'");
+        return false;
+      }
+      out.origin = Origin{Origin::Kind::File, p.string(), "", libroot.string()};
       out.key = out.origin.path;
       return true;
     }
@@ -464,6 +486,11 @@ bool Importer::resolve_local(const Unit& from, const std::string& spec, const ya
       fs::path p = (libroot / s.substr(slash + 1)).lexically_normal();
       if (!path_within(p, libroot)) break;
       if (fs::is_regular_file(p, ec)) {
+        if (!really_within(p, libroot)) {
+          sink_.error(Code::ImportEscape, where(site),
+                      "import '" + spec + "' is a link that leads out of '" + libroot.string() + "'");
+          return false;
+        }
         if (dir == &bundled_library_ && !bundled_noted_) {
           bundled_noted_ = true;
           sink_.note(Code::ImportNotFound, where(site),
