@@ -50,7 +50,9 @@ std::vector<std::string> container_words(const Job& j, std::vector<std::string>&
     std::vector<std::string> w = {"podman", "run", "--rm", "--network=host", "-v", "\"$PWD:$PWD\"", "-w", "\"$PWD\""};
     if (j.gpu) w.insert(w.end(), {"--device", "nvidia.com/gpu=all"});
     if (!j.data_path.empty()) w.insert(w.end(), {"-v", single_quote(j.data_path + ":" + j.data_path)});
-    w.push_back(single_quote(podman_reference(j.image, notes)));
+    const std::string ref = podman_reference(j.image, notes);
+    if (ref.rfind('-', 0) == 0) w.push_back("--");  // an image is never an option
+    w.push_back(single_quote(ref));
     return w;
   }
   std::vector<std::string> w = {j.container_runtime, "exec"};  // singularity | apptainer
@@ -58,6 +60,7 @@ std::vector<std::string> container_words(const Job& j, std::vector<std::string>&
     if (f == "--nv") w.push_back("--nv");
     else if (f.rfind("-B ", 0) == 0) w.insert(w.end(), {"-B", single_quote(f.substr(3))});
   }
+  if (j.image.rfind('-', 0) == 0) w.push_back("--");  // an image is never an option
   w.push_back("\"$MODAK_IMAGE\"");
   return w;
 }

@@ -104,8 +104,8 @@ std::string container_exec(const Job& j, bool gpu, bool run, std::vector<std::st
   if (j.container_runtime == "podman") {
     std::string ref = j.image.rfind("docker://", 0) == 0 ? j.image.substr(9) : j.image;
     if (ref.find("://") != std::string::npos) notes.push_back("podman cannot pull '" + j.image + "'; passed as is");
-    return std::string("podman run --rm -v \"$PWD:$PWD\" -w \"$PWD\"") + (gpu ? " --device nvidia.com/gpu=all" : "") + " " +
-           modak_word(ref);
+    return std::string("podman run --rm -v \"$PWD:$PWD\" -w \"$PWD\"") + (gpu ? " --device nvidia.com/gpu=all" : "") +
+           (ref.rfind('-', 0) == 0 ? " -- " : " ") + modak_word(ref);  // an image is never an option
   }
   std::string rt = j.container_runtime == "apptainer" ? "apptainer" : "singularity";
   return rt + (run ? " run" : " exec") + (gpu ? " \"--nv\"" : "") + " \"" + modak_sif_path(j.image) + "\"";
