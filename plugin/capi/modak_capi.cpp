@@ -20,6 +20,7 @@
 #include "plugin/optimiser/report.h"
 #include "plugin/render/output.h"
 #include "plugin/render/render.h"
+#include "tosca/load/limits.h"
 #include "tosca/validator.h"
 #include "tosca/yaml/emit.h"
 
@@ -119,6 +120,16 @@ Options parse_options(const char* text) {
     } else if (key == "csar") {
       if (!v.is_boolean()) throw OptionsError{"option 'csar' must be true or false"};
       o.csar = v.get<bool>();
+    } else if (const tosca::LimitSpec* limit = tosca::find_limit(key)) {
+      // A limit (docs/limits.md): a whole number in the limit's unit (bytes, milliseconds, a
+      // count), or a string with a unit as on the command line ("64KiB", "500ms").
+      std::string given, error;
+      if (v.is_number_unsigned()) given = std::to_string(v.get<std::uint64_t>()) + (limit->unit == tosca::LimitUnit::Milliseconds ? "ms" : "");
+      else if (v.is_string()) given = v.get<std::string>();
+      else throw OptionsError{"option '" + key + "' must be a whole number or a string such as \"64KiB\""};
+      std::uint64_t value = 0;
+      if (!tosca::parse_limit_value(*limit, given, value, error)) throw OptionsError{"option '" + key + "': " + error};
+      limit->set(o.validate.load.limits, value);
     } else {
       throw OptionsError{"unknown option '" + key + "'"};
     }
@@ -193,6 +204,17 @@ struct Text {
 
 // Validates (from a path, or `text` when given). Returns false with r.status set when the run stops.
 bool validate_into(const Options& o, const std::string& path, const Text* text, Pipeline& p, Run& r) {
+  if (text && text->content.size() > o.validate.load.limits.max_file_bytes) {
+    // A document handed over in memory is one file: the same bound as a file read from disk.
+    std::string message = "'" + text->display_name + "' has " + std::to_string(text->content.size()) +
+                          " bytes, more than the limit of " + std::to_string(o.validate.load.limits.max_file_bytes) +
+                          " bytes " + tosca::limit_hint("max_file_bytes");
+    p.sink.error(diag::Code::Limit, {text->display_name, 1, 1}, message);
+    r.add_diagnostics(p.sink);
+    r.status = MODAK_ERROR_IO;
+    r.error = message;
+    return false;
+  }
   bool ok = text ? tosca::validate_text(text->content, text->display_name, text->base_dir, o.validate, *p.model, p.sink)
                  : tosca::validate(path, o.validate, *p.model, p.sink);
   r.valid = ok;

@@ -4,6 +4,8 @@
 
 #include <iostream>
 
+#include "tosca/load/limits.h"
+
 namespace modak::cli {
 
 bool stderr_is_terminal() { return isatty(STDERR_FILENO) != 0; }
@@ -24,10 +26,35 @@ void add_common_options(CLI::App* cmd, CommonArgs& a) {
   cmd->add_option("--format", a.format, "text or json")->check(CLI::IsMember({"text", "json"}));
   cmd->add_option("--share", a.share_dir, "modak's data directory (default: installed share/modak)");
   cmd->add_flag("-q,--quiet", a.quiet, "print errors only");
-  cmd->add_option("--max-depth", a.max_depth, "limit: YAML nesting depth (default 256)");
-  cmd->add_option("--max-file-bytes", a.max_file_bytes, "limit: bytes per file (default 32 MiB)");
-  cmd->add_option("--max-expanded-nodes", a.max_expanded_nodes, "limit: nodes after alias expansion (default 4M)");
-  cmd->add_option("--max-imports", a.max_imports, "limit: number of imports (default 2000)");
+  // Every input limit (docs/limits.md); sizes take 64KiB, 32MiB, ...; times 20, 500ms, 2min.
+  for (const auto& spec : tosca::limit_specs()) {
+    const tosca::LimitSpec* s = &spec;
+    const char* type = s->unit == tosca::LimitUnit::Bytes ? "SIZE" : s->unit == tosca::LimitUnit::Milliseconds ? "TIME" : "N";
+    cmd->add_option(s->flag, a.limits[s->name], std::string("limit: ") + s->help)
+        ->type_name(type)
+        ->group("Limits (docs/limits.md)")
+        ->check(CLI::Validator(
+            [s](std::string& value) {
+              std::uint64_t v = 0;
+              std::string error;
+              return tosca::parse_limit_value(*s, value, v, error) ? std::string() : error;
+            },
+            "", ""));
+  }
+}
+
+bool to_limits(const CommonArgs& a, tosca::Limits& limits, std::string& error) {
+  for (const auto& [name, text] : a.limits) {
+    if (text.empty()) continue;
+    const tosca::LimitSpec* s = tosca::find_limit(name);
+    std::uint64_t v = 0;
+    if (!s || !tosca::parse_limit_value(*s, text, v, error)) {
+      error = (s ? std::string(s->flag) : name) + ": " + error;
+      return false;
+    }
+    s->set(limits, v);
+  }
+  return true;
 }
 
 bool to_validate_options(const CommonArgs& a, tosca::ValidateOptions& o, std::string& error) {
@@ -48,11 +75,7 @@ bool to_validate_options(const CommonArgs& a, tosca::ValidateOptions& o, std::st
   o.load.allow_http = a.allow_http;
   o.load.ca_file = a.ca_file;
   o.load.share_dir = a.share_dir;
-  if (a.max_depth) o.load.limits.yaml.max_depth = a.max_depth;
-  if (a.max_file_bytes) o.load.limits.max_file_bytes = a.max_file_bytes;
-  if (a.max_expanded_nodes) o.load.limits.yaml.max_expanded_nodes = a.max_expanded_nodes;
-  if (a.max_imports) o.load.limits.max_imports = a.max_imports;
-  return true;
+  return to_limits(a, o.load.limits, error);
 }
 
 void print_diagnostics(const CommonArgs& a, const diag::Sink& sink) {

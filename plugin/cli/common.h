@@ -3,6 +3,7 @@
 #pragma once
 
 #include <CLI/CLI.hpp>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -20,15 +21,16 @@ struct CommonArgs {
   std::string format = "text";
   std::string share_dir;
   bool quiet = false;
-  std::uint32_t max_depth = 0;
-  std::uint64_t max_file_bytes = 0;
-  std::uint64_t max_expanded_nodes = 0;
-  std::uint32_t max_imports = 0;
+  // Input limits as given on the command line, by limit name (tosca/load/limits.h); empty: the
+  // default. Parsed by to_validate_options.
+  std::map<std::string, std::string> limits;
 };
 
 void add_common_options(CLI::App* cmd, CommonArgs& args);
 // Fills validation options; false with `error` set for a malformed option value.
 bool to_validate_options(const CommonArgs& a, tosca::ValidateOptions& o, std::string& error);
+// Only the limits (for commands that read files without validating a blueprint).
+bool to_limits(const CommonArgs& a, tosca::Limits& limits, std::string& error);
 // Prints diagnostics as text (stderr) unless the command prints JSON itself.
 void print_diagnostics(const CommonArgs& a, const diag::Sink& sink);
 bool stderr_is_terminal();

@@ -55,12 +55,24 @@ int run_request_file(const PipelineArgs& a, RequestRun& r, const char* command) 
     return kExitUsage;
   }
   std::string content, error;
-  if (!io::read_file(a.path, content, error)) {
+  tosca::Limits limits;
+  if (!to_limits(a, limits, error)) {
     std::cerr << "modak " << command << ": " << error << "\n";
     return kExitUsage;
   }
+  bool too_large = false;
+  if (!io::read_file(a.path, content, error, limits.max_file_bytes, &too_large)) {
+    if (too_large) {
+      r.sink.error(diag::Code::Limit, {a.path, 1, 1}, error);
+      print_diagnostics(a, r.sink);
+    } else {
+      std::cerr << "modak " << command << ": " << error << "\n";
+    }
+    return kExitUsage;
+  }
   auto id = r.model.service.sources.add(a.path);
-  const yaml::Node* root = yaml::load_yaml(content, id, r.model.service.sources, r.model.service.arena, r.sink);
+  const yaml::Node* root =
+      yaml::load_yaml(content, id, r.model.service.sources, r.model.service.arena, r.sink, limits.yaml);
   tosca::Context ctx(r.model.service, r.model.types, r.sink, r.model.profile);
   bool ok = root != nullptr;
   if (ok && opt::is_aadm(root)) {

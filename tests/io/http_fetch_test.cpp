@@ -441,7 +441,7 @@ TEST_SUITE("real") {
       const std::string big_url = url_for("http", server.port(), path);
       result = fetch_url(big_url, small);
       CHECK_FALSE(result.ok);
-      CHECK(result.error == "cannot fetch '" + big_url + "': response larger than 65536 bytes");
+      CHECK(result.error == "cannot fetch '" + big_url + "': response larger than 65536 bytes (limit max_fetch_bytes; raise it with --max-fetch-bytes)");
       CHECK(result.body.empty());
     }
   }
@@ -492,7 +492,7 @@ TEST_SUITE("real") {
     const auto elapsed_ms =
         std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
     CHECK_FALSE(result.ok);
-    CHECK(result.error == "cannot fetch '" + url + "': timed out after 1500 ms");
+    CHECK(result.error == "cannot fetch '" + url + "': timed out after 1500 ms (limit fetch_timeout_ms; raise it with --fetch-timeout)");
     CHECK(elapsed_ms >= 1400);
     CHECK(elapsed_ms < 3000);
   }

@@ -213,7 +213,7 @@ TEST_SUITE("unit") {
     std::string content;
     std::string error;
     CHECK_FALSE(archive->read("big.txt", content, error));
-    CHECK(error == "zip entry 'big.txt' is 200 bytes, more than the limit of 100");
+    CHECK(error == "zip entry 'big.txt' is 200 bytes, more than the limit of 100 bytes (limit max_file_bytes; raise it with --max-file-bytes)");
     CHECK(archive->read("small.txt", content, error));  // exactly at the limit is fine
   }
 
@@ -228,7 +228,7 @@ TEST_SUITE("unit") {
     std::string content;
     std::string error;
     CHECK_FALSE(archive->read("bomb.txt", content, error));
-    CHECK(error == "zip entry 'bomb.txt' inflates to more than the limit of 4096 bytes");
+    CHECK(error == "zip entry 'bomb.txt' inflates to more than the limit of 4096 bytes (limit max_file_bytes; raise it with --max-file-bytes)");
   }
 
   TEST_CASE("zip: the running total of bytes read is capped") {
@@ -241,7 +241,7 @@ TEST_SUITE("unit") {
     std::string error;
     CHECK(archive->read("one.txt", content, error));
     CHECK_FALSE(archive->read("two.txt", content, error));
-    CHECK(error == "reading zip entry 'two.txt' would exceed the total limit of 100 bytes");
+    CHECK(error == "reading zip entry 'two.txt' would exceed the total limit of 100 bytes (limit max_total_bytes; raise it with --max-total-bytes)");
     CHECK_FALSE(archive->read("one.txt", content, error));  // re-reading counts too
   }
 

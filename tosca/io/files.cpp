@@ -20,7 +20,9 @@ struct Fd {
 std::string errno_text() { return std::strerror(errno); }
 }  // namespace
 
-bool read_file(const std::string& path, std::string& out, std::string& error, std::uint64_t max_bytes) {
+bool read_file(const std::string& path, std::string& out, std::string& error, std::uint64_t max_bytes,
+               bool* too_large) {
+  if (too_large) *too_large = false;
   Fd f;
   f.fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (f.fd < 0) {
@@ -38,7 +40,8 @@ bool read_file(const std::string& path, std::string& out, std::string& error, st
   }
   if (static_cast<std::uint64_t>(st.st_size) > max_bytes) {
     error = "'" + path + "' has " + std::to_string(st.st_size) + " bytes, more than the limit of " +
-            std::to_string(max_bytes) + " (limit max_file_bytes)";
+            std::to_string(max_bytes) + " bytes (limit max_file_bytes; raise it with --max-file-bytes)";
+    if (too_large) *too_large = true;
     return false;
   }
   out.clear();

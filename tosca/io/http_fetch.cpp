@@ -246,13 +246,22 @@ HopResult perform_hop(CURL* curl, const std::string& url, const HopSettings& set
   return hop;
 }
 
+std::string timeout_text(const FetchOptions& options) {
+  return "timed out after " + std::to_string(options.total_timeout_ms) +
+         " ms (limit fetch_timeout_ms; raise it with --fetch-timeout)";
+}
+
 std::string describe_transfer_failure(const HopResult& hop, const HopSettings& settings,
                                       const FetchOptions& options) {
-  if (hop.too_large) return "response larger than " + std::to_string(options.max_bytes) + " bytes";
+  if (hop.too_large)
+    return "response larger than " + std::to_string(options.max_bytes) + " bytes (limit max_fetch_bytes; raise it with --max-fetch-bytes)";
   switch (hop.code) {
     case CURLE_OPERATION_TIMEDOUT:
-      if (!hop.connected) return "connection timed out after " + std::to_string(settings.connect_timeout_ms) + " ms";
-      return "timed out after " + std::to_string(options.total_timeout_ms) + " ms";
+      if (!hop.connected)
+        return "connection timed out after " + std::to_string(settings.connect_timeout_ms) +
+               " ms (connecting may take at most " + std::to_string(options.connect_timeout_ms) +
+               " ms, within limit fetch_timeout_ms; raise it with --fetch-timeout)";
+      return timeout_text(options);
     case CURLE_PEER_FAILED_VERIFICATION:
       return "TLS certificate verification failed: " + hop.curl_message;
     case CURLE_SSL_CACERT_BADFILE:
@@ -326,7 +335,7 @@ FetchResult fetch_url(const std::string& url, const FetchOptions& options) {
     }
     const long time_left_ms = remaining_ms(deadline);
     if (time_left_ms <= 0)
-      return failure(url, "timed out after " + std::to_string(options.total_timeout_ms) + " ms", last_requested);
+      return failure(url, timeout_text(options), last_requested);
 
     const HopSettings settings = hop_settings(options, time_left_ms, options.ca_file.empty() ? nullptr : &ca_bundle);
     last_requested = build_url(parts);

@@ -14,6 +14,10 @@ namespace modak::io {
 
 namespace {
 
+// The loader sets a CSAR's entry and total limits from max_file_bytes and max_total_bytes.
+constexpr const char* kEntryHint = " (limit max_file_bytes; raise it with --max-file-bytes)";
+constexpr const char* kTotalHint = " (limit max_total_bytes; raise it with --max-total-bytes)";
+
 bool has_drive_letter(std::string_view path) {
   // "C:..." is absolute on Windows; refuse it so an archive cannot target another drive when unpacked there.
   return path.size() >= 2 && path[1] == ':' && std::isalpha(static_cast<unsigned char>(path[0])) != 0;
@@ -144,12 +148,12 @@ bool ZipArchive::check_declared_size(std::uint64_t index, const std::string& nam
   if (zip_stat_index(handle_, index, 0, &stat) != 0 || (stat.valid & ZIP_STAT_SIZE) == 0) return true;
   if (stat.size > limits_.max_entry_bytes) {
     error = "zip entry '" + name + "' is " + std::to_string(stat.size) + " bytes, more than the limit of " +
-            std::to_string(limits_.max_entry_bytes);
+            std::to_string(limits_.max_entry_bytes) + " bytes" + kEntryHint;
     return false;
   }
   if (stat.size > limits_.max_total_bytes - total_bytes_read_) {
     error = "reading zip entry '" + name + "' would exceed the total limit of " +
-            std::to_string(limits_.max_total_bytes) + " bytes";
+            std::to_string(limits_.max_total_bytes) + " bytes" + kTotalHint;
     return false;
   }
   return true;
@@ -176,13 +180,13 @@ bool ZipArchive::inflate(std::uint64_t index, const std::string& name, std::stri
     // Counted on the inflated bytes, not the header, so an entry that lies about its size is still caught.
     if (data.size() > limits_.max_entry_bytes) {
       error = "zip entry '" + name + "' inflates to more than the limit of " +
-              std::to_string(limits_.max_entry_bytes) + " bytes";
+              std::to_string(limits_.max_entry_bytes) + " bytes" + kEntryHint;
       ok = false;
       break;
     }
     if (data.size() > limits_.max_total_bytes - total_bytes_read_) {
       error = "reading zip entry '" + name + "' would exceed the total limit of " +
-              std::to_string(limits_.max_total_bytes) + " bytes";
+              std::to_string(limits_.max_total_bytes) + " bytes" + kTotalHint;
       ok = false;
       break;
     }

@@ -162,7 +162,7 @@ bool TreeBuilder::open_collection(Kind kind, const yaml_event_t& ev, const yaml_
   }
   if (stack_.size() >= limits_.max_depth) {
     fail(Code::Limit, n->mark,
-         "nesting deeper than " + std::to_string(limits_.max_depth) + " levels (limit max_depth)");
+         "nesting deeper than " + std::to_string(limits_.max_depth) + " levels (limit max_depth; raise it with --max-depth)");
     return false;
   }
   remember_anchor(anchor, n);
@@ -186,7 +186,7 @@ bool TreeBuilder::close_collection() {
   if (w > limits_.max_expanded_nodes) {
     fail(Code::Limit, n->mark,
          "document expands to more than " + std::to_string(limits_.max_expanded_nodes) +
-             " nodes through aliases (limit max_expanded_nodes)");
+             " nodes through aliases (limit max_expanded_nodes; raise it with --max-expanded-nodes)");
     return false;
   }
   return true;
@@ -198,7 +198,7 @@ bool TreeBuilder::add_scalar(const yaml_event_t& ev) {
   if (s.length > limits_.max_scalar_bytes) {
     fail(Code::Limit, n->mark,
          "scalar of " + std::to_string(s.length) + " bytes exceeds the limit of " +
-             std::to_string(limits_.max_scalar_bytes) + " (limit max_scalar_bytes)");
+             std::to_string(limits_.max_scalar_bytes) + " bytes (limit max_scalar_bytes; raise it with --max-scalar-bytes)");
     return false;
   }
   n->text.assign(reinterpret_cast<const char*>(s.value), s.length);

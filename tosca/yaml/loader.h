@@ -10,7 +10,7 @@
 namespace modak::yaml {
 
 // Bounds that keep hostile input from using unbounded time or memory. Exceeding one is a
-// located `limit` error, never a crash.
+// located `limit` error, never a crash. Defaults and flags: docs/limits.md (tosca/load/limits.h).
 struct LoadLimits {
   std::uint32_t max_depth = 256;                 // nesting of maps and lists
   std::uint64_t max_expanded_nodes = 4'000'000;  // nodes after alias expansion (billion-laughs guard)
