@@ -4,7 +4,34 @@
 
 namespace modak::adapters {
 
+namespace {
+
+bool has_control(std::string_view text) {
+  for (char c : text)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return true;
+  return false;
+}
+
+// bash's $'...' with every control character escaped: the script stays one line per statement, so
+// no user value can start a line that a scheduler reads as a directive (#SBATCH, #PBS).
+std::string ansi_c_quote(std::string_view text) {
+  static const char hex[] = "0123456789abcdef";
+  std::string out = "$'";
+  for (char c : text) {
+    auto u = static_cast<unsigned char>(c);
+    if (c == '\\' || c == '\'') out += '\\', out += c;
+    else if (c == '\n') out += "\\n";
+    else if (c == '\t') out += "\\t";
+    else if (u < 0x20 || u == 0x7f) out += "\\x", out += hex[u >> 4], out += hex[u & 15];
+    else out += c;
+  }
+  return out + "'";
+}
+
+}  // namespace
+
 std::string single_quote(std::string_view text) {
+  if (has_control(text)) return ansi_c_quote(text);
   std::string out = "'";
   for (char c : text) {
     if (c == '\'') out += "'\\''";

@@ -128,10 +128,10 @@ std::string normalise_uarch(std::string s) {
 }
 
 void append(Pairs& to, const Pairs& from) {
-  for (const auto& [k, v] : from) {
-    auto it = std::find_if(to.begin(), to.end(), [&](const auto& p) { return p.first == k; });
-    if (it != to.end()) it->second = v;
-    else to.emplace_back(k, v);
+  for (const auto& entry : from) {  // not a structured binding: clang 14 cannot capture those
+    auto it = std::find_if(to.begin(), to.end(), [&](const auto& p) { return p.first == entry.first; });
+    if (it != to.end()) it->second = entry.second;
+    else to.push_back(entry);
   }
 }
 

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Runs every libFuzzer target for a while (tests/fuzz; built with -DMODAK_FUZZ=ON) and prints one
+# line per target. CI runs each for 60 s (scripts/test.sh); the long campaign is the same script
+# with a larger time (docs/fuzzing.md records it).
+#
+#   scripts/fuzz.sh [SECONDS]            # default 60 per target
+#
+# Environment: MODAK_FUZZ_BUILD (build-fuzz/), FUZZ_JOBS (2: targets run side by side),
+# FUZZ_TARGETS (all), FUZZ_NICE (0), FUZZ_OUT (<build>/fuzz: working corpora, logs, crash
+# artefacts). Exit status 1 when any target reports a crash, leak, timeout or out-of-memory.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=${MODAK_FUZZ_BUILD:-$root/build-fuzz}
+seconds=${1:-60}
+out=${FUZZ_OUT:-$build/fuzz}
+targets=${FUZZ_TARGETS:-fuzz_yaml_loader fuzz_validator fuzz_request fuzz_csar fuzz_render_slurm fuzz_render_pbspro fuzz_render_torque fuzz_render_kubernetes fuzz_render_batch}
+
+seed=$(sh "$root/tests/fuzz/seed.sh" "$root/../shared/corpus")
+trap 'rm -rf "$seed"' EXIT
+mkdir -p "$out"
+export MODAK_SHARE_DIR=$root/share
+
+run_one() {
+  local t=$1 bin="$build/tests/fuzz/$1"
+  [ -x "$bin" ] || { echo "fuzz.sh: $bin is not built (ninja -C $build fuzz)" > "$out/$t.log"; return 0; }
+  mkdir -p "$out/corpus/$t" "$out/artifacts/$t"
+  rm -f "$out/artifacts/$t"/*
+  # -timeout: one input taking this long is a finding; -rss_limit_mb likewise for memory.
+  nice -n "${FUZZ_NICE:-0}" "$bin" -max_total_time="$seconds" -timeout=60 -rss_limit_mb=2048 \
+    -print_final_stats=1 -artifact_prefix="$out/artifacts/$t/" \
+    "$out/corpus/$t" "$seed/$t" > "$out/$t.log" 2>&1 || true
+}
+export -f run_one
+export build out seconds seed
+printf '%s\n' $targets | xargs -P "${FUZZ_JOBS:-2}" -I{} bash -c 'run_one {}'
+
+status=0
+printf '%-24s %8s %10s %8s %6s %7s %7s  %s\n' target seconds runs exec/s cov ft corpus result
+for t in $targets; do
+  log=$out/$t.log
+  runs=$(grep -oP 'stat::number_of_executed_units:\s*\K\d+' "$log" || echo 0)
+  rate=$(grep -oP 'stat::average_exec_per_sec:\s*\K\d+' "$log" || echo 0)
+  cov=$(grep -oP '\bcov: \K\d+' "$log" | tail -n 1 || true)
+  ft=$(grep -oP '\bft: \K\d+' "$log" | tail -n 1 || true)
+  corpus=$( (find "$out/corpus/$t" -type f 2>/dev/null || true) | wc -l)
+  if ls "$out/artifacts/$t"/* > /dev/null 2>&1 || grep -q 'ERROR: libFuzzer\|ERROR: AddressSanitizer\|runtime error:' "$log"; then
+    result="FINDING: $(ls "$out/artifacts/$t" 2>/dev/null | head -n 1) (see $log)"
+    status=1
+  elif ! grep -q 'Done [0-9]* runs' "$log"; then
+    result="did not run (see $log)"
+    status=1
+  else
+    result=ok
+  fi
+  printf '%-24s %8s %10s %8s %6s %7s %7s  %s\n' "$t" "$seconds" "$runs" "$rate" "${cov:-?}" "${ft:-?}" "$corpus" "$result"
+done
+exit $status
