@@ -57,11 +57,11 @@ void TypeRegistry::add_weak_alias(EntityKind kind, std::string alias, TypeDef* t
 
 TypeDef* TypeRegistry::find(EntityKind kind, std::string_view name) const {
   const auto& m = by_name_[static_cast<int>(kind)];
-  if (auto it = m.find(std::string(name)); it != m.end()) return it->second;
+  if (auto it = m.find(name); it != m.end()) return it->second;
   const auto& a = aliases_[static_cast<int>(kind)];
-  if (auto it = a.find(std::string(name)); it != a.end()) return it->second;
+  if (auto it = a.find(name); it != a.end()) return it->second;
   const auto& w = weak_aliases_[static_cast<int>(kind)];
-  if (auto it = w.find(std::string(name)); it != w.end()) return it->second;
+  if (auto it = w.find(name); it != w.end()) return it->second;
   return nullptr;
 }
 

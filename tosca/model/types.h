@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -165,10 +166,18 @@ class TypeRegistry {
   std::size_t size() const { return storage_.size(); }
 
  private:
+  // Transparent hash and equality: find() takes a string_view and is called for every type
+  // reference the checks and the optimiser resolve (several per template), so looking it up
+  // without first copying it into a std::string matters on large blueprints.
+  struct NameHash {
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+  };
+  using NameMap = std::unordered_map<std::string, TypeDef*, NameHash, std::equal_to<>>;
   std::deque<TypeDef> storage_;
-  std::unordered_map<std::string, TypeDef*> by_name_[kEntityKinds];
-  std::unordered_map<std::string, TypeDef*> aliases_[kEntityKinds];
-  std::unordered_map<std::string, TypeDef*> weak_aliases_[kEntityKinds];
+  NameMap by_name_[kEntityKinds];
+  NameMap aliases_[kEntityKinds];
+  NameMap weak_aliases_[kEntityKinds];
 };
 
 }  // namespace modak::tosca
