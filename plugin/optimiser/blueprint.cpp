@@ -1,6 +1,8 @@
 #include "plugin/optimiser/blueprint.h"
 
 #include <algorithm>
+#include <unordered_map>
+#include <utility>
 
 #include "tosca/check/checks.h"
 #include "tosca/check/grammar.h"
@@ -16,10 +18,7 @@ const char* kJobExecutionType = "sodalite.nodes.batch.Container.JobExecution";
 const char* kModakJobType = "sodalite.nodes.modak.job";
 const char* kClusterType = "sodalite.nodes.Kubernetes.Cluster";
 
-bool is_a(const tosca::Context& ctx, const tosca::TypeDef* t, const char* name) {
-  const tosca::TypeDef* base = ctx.types.find(tosca::EntityKind::Node, name);
-  return t && base && t->derives_from(base);
-}
+bool is_a(const tosca::TypeDef* t, const tosca::TypeDef* base) { return t && base && t->derives_from(base); }
 
 const yaml::Node* request_node(const yaml::Node* body) { return tosca::optimisation_request(body); }
 
@@ -131,6 +130,19 @@ std::vector<AppNode> find_requests(tosca::Context& ctx, tosca::Model& model, yam
   ctx.topology = tt;
   ctx.inputs = tt->get("inputs");
   tosca::index_templates(ctx);
+  // The base types are looked up once, not once per template.
+  const tosca::TypeDef* modak_job_type = ctx.types.find(tosca::EntityKind::Node, kModakJobType);
+  const tosca::TypeDef* job_execution_type = ctx.types.find(tosca::EntityKind::Node, kJobExecutionType);
+  const tosca::TypeDef* cluster_type = ctx.types.find(tosca::EntityKind::Node, kClusterType);
+  // The JobExecutions by the application they run, each list in ctx.nodes' iteration order (the
+  // order the previous per-application scan of every template saw them in). Built once: scanning
+  // every template for every application was quadratic, and dominated `modak preprocess` on
+  // blueprints with hundreds of jobs.
+  std::unordered_map<std::string, std::vector<std::pair<std::string_view, const yaml::Node*>>> jobs_of;
+  for (const auto& [job_name, job] : ctx.nodes)
+    if (is_a(job.type, job_execution_type))
+      if (std::string app = requirement_target(job.body, "application"); !app.empty())
+        jobs_of[std::move(app)].emplace_back(job_name, job.body);
   const yaml::Node* nodes = tt->get("node_templates");
   for (auto [key, body] : yaml::map_entries(nodes && nodes->is_map() ? nodes : nullptr)) {
     auto info = ctx.nodes.find(key->text);
@@ -139,7 +151,7 @@ std::vector<AppNode> find_requests(tosca::Context& ctx, tosca::Model& model, yam
     app.name = key->text;
     app.body = body;
     app.type = type;
-    if (is_a(ctx, type, kModakJobType)) {
+    if (is_a(type, modak_job_type)) {
       app.generation = Generation::Gen2ModakJob;
       const yaml::Node* props = body->get("properties");
       app.request_site = props;
@@ -163,12 +175,12 @@ std::vector<AppNode> find_requests(tosca::Context& ctx, tosca::Model& model, yam
     read_request(ctx, tree, app.request);
     // Gen-3: the job options come from the JobExecution that runs this application, the target
     // from the workload manager that job is hosted on.
-    for (const auto& [job_name, job] : ctx.nodes)
-      if (is_a(ctx, job.type, kJobExecutionType) && requirement_target(job.body, "application") == app.name) {
+    if (auto jobs = jobs_of.find(app.name); jobs != jobs_of.end())
+      for (const auto& [job_name, job_body] : jobs->second) {
         app.job_node = std::string(job_name);
         if (!app.request.job_options.where)
-          read_section(ctx, "job_options", section_from_properties(ctx, job.body, "job_options", arena), app.request.job_options);
-        app.host_node = requirement_target(job.body, "host");
+          read_section(ctx, "job_options", section_from_properties(ctx, job_body, "job_options", arena), app.request.job_options);
+        app.host_node = requirement_target(job_body, "host");
       }
     if (app.host_node.empty()) app.host_node = requirement_target(body, "host");
     if (!app.request.application.where)
@@ -192,9 +204,9 @@ std::vector<AppNode> find_requests(tosca::Context& ctx, tosca::Model& model, yam
                   : md && md->is_map() ? md->get("modak.target") : nullptr);
       add("job_scheduler_type", props && props->is_map() ? props->get("scheduler") : nullptr);
       read_section(ctx, "target", target, app.request.target);
-      app.generation = is_a(ctx, host->second.type, kClusterType) ? Generation::Kubernetes
-                       : app.job_node.empty()                      ? Generation::Generic
-                                                                   : Generation::Gen3Batch;
+      app.generation = is_a(host->second.type, cluster_type) ? Generation::Kubernetes
+                       : app.job_node.empty()                   ? Generation::Generic
+                                                                : Generation::Gen3Batch;
     }
     out.push_back(std::move(app));
   }
