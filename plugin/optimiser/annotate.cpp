@@ -28,8 +28,9 @@ void set_int_if_declared(yaml::Node* tmpl, const tosca::TypeDef* type, yaml::Are
   changes.push_back(owner + ": " + std::string(prop) + " = " + std::to_string(value));
 }
 
-void annotate_app(const AppNode& app, const Decision& d, yaml::Node* nodes, yaml::Arena& a, std::vector<std::string>& changes) {
-  yaml::Node* tmpl = yaml::map_get(nodes, app.name);
+void annotate_app(const AppNode& app, const Decision& d, const yaml::MapIndex& nodes, yaml::Arena& a,
+                  std::vector<std::string>& changes) {
+  yaml::Node* tmpl = nodes.get(app.name);
   if (!tmpl || !tmpl->is_map()) return;
   const std::string owner = "node '" + app.name + "'";
   const std::string uri = d.image_uri();
@@ -63,10 +64,10 @@ void annotate_app(const AppNode& app, const Decision& d, yaml::Node* nodes, yaml
   changes.push_back(owner + ": metadata modak.image, modak.graph_compiler, modak.predicted_time, modak.launcher, modak.decision");
 }
 
-void annotate_job(const AppNode& app, const Decision& d, const tosca::Context& ctx, yaml::Node* nodes, yaml::Arena& a,
-                  std::vector<std::string>& changes) {
+void annotate_job(const AppNode& app, const Decision& d, const tosca::Context& ctx, const yaml::MapIndex& nodes,
+                  yaml::Arena& a, std::vector<std::string>& changes) {
   if (app.job_node.empty()) return;
-  yaml::Node* tmpl = yaml::map_get(nodes, app.job_node);
+  yaml::Node* tmpl = nodes.get(app.job_node);
   auto info = ctx.nodes.find(app.job_node);
   if (!tmpl || info == ctx.nodes.end()) return;
   const std::string owner = "node '" + app.job_node + "'";
@@ -83,7 +84,8 @@ Annotated annotate(const tosca::Context& ctx, const yaml::Node* entry_root, cons
   Annotated out;
   out.root = yaml::deep_copy(arena, entry_root);
   yaml::Node* tt = yaml::map_get(out.root, "topology_template");
-  yaml::Node* nodes = yaml::map_get(tt, "node_templates");
+  // Indexed once: every application and its job are looked up by name.
+  const yaml::MapIndex nodes(yaml::map_get(tt, "node_templates"));
   for (std::size_t i = 0; i < apps.size() && i < decisions.size(); ++i) {
     annotate_app(apps[i], decisions[i], nodes, arena, out.changes);
     annotate_job(apps[i], decisions[i], ctx, nodes, arena, out.changes);

@@ -95,15 +95,17 @@ std::size_t document_count(const std::string& manifest) {
   return n;
 }
 
-void rewrite_gen3(const opt::AppNode& app, const adapters::Rendered& r, yaml::Node* nodes, yaml::Arena& a, Output& out) {
-  yaml::Node* job = yaml::map_get(nodes, app.job_node);
+void rewrite_gen3(const opt::AppNode& app, const adapters::Rendered& r, const yaml::MapIndex& nodes, yaml::Arena& a,
+                  Output& out) {
+  yaml::Node* job = nodes.get(app.job_node);
   if (!job) return;
   yaml::map_set(yaml::map_ensure_map(job, a, "properties"), a, "content", yaml::make_string(a, r.content));
   out.changes.push_back("node '" + app.job_node + "': content = the " + std::string(r.file_name) + " script");
 }
 
-void rewrite_gen2(const opt::AppNode& app, const adapters::Rendered& r, yaml::Node* nodes, yaml::Arena& a, Output& out) {
-  yaml::Node* tmpl = yaml::map_get(nodes, app.name);
+void rewrite_gen2(const opt::AppNode& app, const adapters::Rendered& r, const yaml::MapIndex& nodes, yaml::Arena& a,
+                  Output& out) {
+  yaml::Node* tmpl = nodes.get(app.name);
   if (!tmpl) return;
   yaml::Node* props = yaml::map_get(tmpl, "properties");
   yaml::Node* script_path = props ? yaml::map_get(props, "job_script") : nullptr;
@@ -124,9 +126,9 @@ void rewrite_gen2(const opt::AppNode& app, const adapters::Rendered& r, yaml::No
   out.changes.push_back("node '" + app.name + "': sodalite.nodes.modak.job -> modak.nodes.RenderedJob with its script");
 }
 
-void rewrite_kubernetes(const opt::AppNode& app, const adapters::Rendered& r, yaml::Node* nodes, yaml::Arena& a,
-                        Output& out) {
-  yaml::Node* tmpl = yaml::map_get(nodes, app.name);
+void rewrite_kubernetes(const opt::AppNode& app, const adapters::Rendered& r, yaml::Node* nodes, const yaml::MapIndex& index,
+                        yaml::Arena& a, Output& out) {
+  yaml::Node* tmpl = index.get(app.name);
   if (!tmpl) return;
   yaml::Node* first = manifest_node(a, r.content, 0);
   const std::string kind = first->get("kind") ? first->get("kind")->text : "Job";
@@ -208,6 +210,9 @@ bool render(tosca::Context& ctx, const yaml::Node* entry_root, const std::vector
   out.service = annotated.root;
   out.changes = annotated.changes;
   yaml::Node* nodes = yaml::map_get(yaml::map_get(out.service, "topology_template"), "node_templates");
+  // Indexed once: each application's (or job's) template is looked up by name; a scan per
+  // application made rendering N jobs quadratic.
+  const yaml::MapIndex index(nodes);
   bool ok = true, gen2 = false;
   for (std::size_t i = 0; i < apps.size() && i < decisions.size(); ++i) {
     const opt::AppNode& app = apps[i];
@@ -239,12 +244,12 @@ bool render(tosca::Context& ctx, const yaml::Node* entry_root, const std::vector
       continue;
     }
     switch (app.generation) {
-      case opt::Generation::Gen3Batch: rewrite_gen3(app, r, nodes, arena, out); break;
+      case opt::Generation::Gen3Batch: rewrite_gen3(app, r, index, arena, out); break;
       case opt::Generation::Gen2ModakJob:
-        rewrite_gen2(app, r, nodes, arena, out);
+        rewrite_gen2(app, r, index, arena, out);
         gen2 = true;
         break;
-      case opt::Generation::Kubernetes: rewrite_kubernetes(app, r, nodes, arena, out); break;
+      case opt::Generation::Kubernetes: rewrite_kubernetes(app, r, nodes, index, arena, out); break;
       case opt::Generation::Generic:
         out.notes.push_back("node '" + app.name + "': no job node runs it; the script is in " + out.artefacts.back().path);
         break;

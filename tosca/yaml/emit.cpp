@@ -240,10 +240,27 @@ class Emitter {
 
 yaml_char_t* bytes(std::string& s) { return reinterpret_cast<yaml_char_t*>(s.data()); }
 
+// Roughly the size of the emitted text: the scalars' bytes plus indentation, keys' colons and
+// line breaks. Reserving it up front saves the string's repeated doubling (a copy and fresh pages
+// each time) on a rewritten blueprint of several MB.
+std::size_t size_hint(const Node* root) {
+  std::size_t bytes = 0;
+  std::vector<const Node*> todo{root};
+  while (!todo.empty()) {
+    const Node* n = todo.back();
+    todo.pop_back();
+    if (!n) continue;
+    bytes += n->text.size() + 8;
+    for (const Node* c : n->children) todo.push_back(c);
+  }
+  return bytes + bytes / 8;
+}
+
 }  // namespace
 
 std::string emit_yaml(const Node* root, const EmitOptions& options) {
   std::string out;
+  out.reserve(size_hint(root));
   Emitter em(options, out);
   yaml_event_t ev;
   em.emit(yaml_stream_start_event_initialize(&ev, YAML_UTF8_ENCODING), ev);
@@ -395,6 +412,19 @@ Node* map_get(Node* map, std::string_view key) {
   for (std::size_t i = 0; i + 1 < map->children.size(); i += 2)
     if (map->children[i]->is_scalar() && map->children[i]->text == key) return map->children[i + 1];
   return nullptr;
+}
+
+MapIndex::MapIndex(Node* map) : map_(map) {
+  if (!map || !map->is_map()) return;
+  at_.reserve(map->children.size() / 2);
+  for (std::size_t i = 0; i + 1 < map->children.size(); i += 2)
+    if (map->children[i]->is_scalar()) at_.emplace(map->children[i]->text, i);  // keeps the first
+}
+
+Node* MapIndex::get(std::string_view key) const {
+  if (auto it = at_.find(key); it != at_.end() && it->second + 1 < map_->children.size())
+    return map_->children[it->second + 1];
+  return map_get(map_, key);
 }
 
 Node* map_ensure_map(Node* parent, Arena& a, std::string_view key) {

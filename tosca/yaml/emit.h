@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 #include "tosca/yaml/node.h"
 
@@ -51,6 +52,22 @@ bool map_erase(Node* map, std::string_view key);
 Node* map_get(Node* map, std::string_view key);
 // The map under `key`, created (or replacing a non-map value) when needed.
 Node* map_ensure_map(Node* parent, Arena& a, std::string_view key);
+
+// map_get for many lookups in one large map (a blueprint's node_templates, where the optimiser
+// and the renderer look up every application and job): map_get scans, so doing it for each of
+// N templates was quadratic. Indexes the map's scalar keys once (the first entry of a key, as
+// map_get); a lookup returns the value now stored there, so values replaced by map_set are seen.
+// Keys appended after the index was built, and keys not in the map, are looked up by a scan.
+// Entries must not be removed, nor key nodes changed, while the index is in use.
+class MapIndex {
+ public:
+  explicit MapIndex(Node* map);
+  Node* get(std::string_view key) const;
+
+ private:
+  Node* map_;
+  std::unordered_map<std::string_view, std::size_t> at_;  // key text -> position of the key
+};
 
 // Copies `n` and everything under it into `a`. Nodes shared through aliases are copied once per
 // place, so the copy is a tree: editing any part of it changes nothing else (its size is
