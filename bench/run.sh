@@ -8,8 +8,13 @@
 # accepts each, times REPS runs of `modak validate` (best and median wall
 # time, peak RSS), writes bench/results.md and prints the same table.
 #
+# Then runs bench/preprocess.sh (`modak preprocess` of generated SODALITE
+# Gen-3 blueprints with 100 and 1000 jobs) and puts its section in
+# results.md too. The `## peers` section (bench/peers.sh) is kept.
+#
 # Environment: BENCH_SIZES (default "1000 10000"), BENCH_REPS (default 5),
-# BENCH_SEED (default: the generator's), BENCH_OUT (default bench/out).
+# BENCH_SEED (default: the generator's), BENCH_OUT (default bench/out),
+# BENCH_PREPROCESS=0 to skip preprocess.sh (PREPROCESS_SIZES: its sizes).
 #
 # Exit status: 0 when every generated blueprint validates (whether or not the
 # speed targets are met: those are reported, not enforced); 1 when modak
@@ -21,7 +26,7 @@ root="$(cd "$here/.." && pwd)"
 
 modak="${1:-$root/build/plugin/modak}"
 if [[ $# -gt 1 || "$modak" == -h || "$modak" == --help ]]; then
-    sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+    sed -n '2,22p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
     [[ $# -gt 1 ]] && exit 2 || exit 0
 fi
 if [[ ! -x "$modak" ]]; then
@@ -106,6 +111,12 @@ fi
 seed=$(sed -n 's/.*, seed \([0-9]*\)\..*/\1/p' "$out/blueprint-1.yaml" | head -n 1)
 rm -f "$out/time.tmp" "$out/stderr.tmp"
 
+# modak preprocess on Gen-3 blueprints: its own script, its section goes into results.md.
+rm -f "$out/preprocess.md"
+if [[ "${BENCH_PREPROCESS:-1}" != 0 ]]; then
+    BENCH_OUT="$out" bash "$here/preprocess.sh" "$modak" >/dev/null || status=1
+fi
+
 rev="$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo 'no commit')"
 if [[ -n "$(git -C "$root" status --porcelain 2>/dev/null | head -n 1)" ]]; then rev="$rev (work tree modified)"; fi
 version="$("$modak" --version 2>/dev/null | head -n 1 || true)"
@@ -164,9 +175,13 @@ verdict() { # verdict LABEL OK?
         verdict "10 000 nodes in at most 0.25 s (speed issue): ${best[10000]} s" "$t025"
         verdict "10 000 nodes in at most 60 MB peak RSS (speed issue): ${rss[10000]} MB" "$m60"
     fi
+    if [[ -f "$out/preprocess.md" ]]; then
+        echo
+        cat "$out/preprocess.md"
+    fi
 } > "$out/results.md.new"
 
-# Keep any hand-measured peers section of the previous results.md.
+# Keep the peers section (bench/peers.sh) of the previous results.md.
 if [[ -f "$here/results.md" ]] && grep -q '^## peers' "$here/results.md"; then
     { echo; sed -n '/^## peers/,$p' "$here/results.md"; } >> "$out/results.md.new"
 fi
