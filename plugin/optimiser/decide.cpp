@@ -1,11 +1,12 @@
 #include "plugin/optimiser/decide.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <map>
 #include <memory>
-#include <sstream>
+#include <string_view>
 
 #include "plugin/optimiser/perf_model.h"
 #include "plugin/optimiser/scaling.h"
@@ -27,13 +28,20 @@ std::string fmt(double v) {
   return buf;
 }
 
-std::vector<long> version_parts(const std::string& v) {
+// "2.10" -> {2, 10}; {} when a part is empty, not all digits or too large ("2..1", "2.x").
+// A trailing dot adds no part ("2." -> {2}). Called for every catalogue image of every request,
+// hence no string stream.
+std::vector<long> version_parts(std::string_view v) {
   std::vector<long> out;
-  std::stringstream ss(v);
-  std::string part;
-  while (std::getline(ss, part, '.')) {
-    if (part.empty() || part.find_first_not_of("0123456789") != std::string::npos) return {};
-    out.push_back(std::stol(part));
+  for (std::size_t i = 0; i < v.size();) {
+    std::size_t end = std::min(v.find('.', i), v.size());
+    std::string_view part = v.substr(i, end - i);
+    long n = 0;
+    if (part.empty() || part.find_first_not_of("0123456789") != std::string_view::npos ||
+        std::from_chars(part.data(), part.data() + part.size(), n).ec != std::errc())
+      return {};
+    out.push_back(n);
+    i = end + 1;
   }
   return out;
 }
