@@ -1,6 +1,7 @@
 #include "tosca/check/values.h"
 
 #include <cctype>
+#include <charconv>
 #include <cmath>
 #include <regex>
 
@@ -98,14 +99,41 @@ bool parse_scalar_unit(std::string_view text, std::string_view kind, double& bas
 }
 
 bool parse_version(std::string_view text, std::vector<long>& parts) {
-  // major[.minor[.fix[.qualifier[-build]]]] as tosca-parser and the spec's grammar read it.
-  // The qualifier only after a fix version, the build only after a qualifier (so "1.x" is no version).
-  static const std::regex re(R"(^([0-9]+)(\.([0-9]+)(\.([0-9]+)(\.([0-9A-Za-z]+)(-([0-9]+))?)?)?)?$)");
-  std::cmatch m;
-  std::string s(text);
-  if (s.size() > 128 || !std::regex_match(s.c_str(), m, re)) return false;
-  parts.clear();
-  for (int g : {1, 3, 5}) parts.push_back(m[g].matched ? std::stol(m[g].str()) : 0);
+  // major[.minor[.fix[.qualifier[-build]]]] as tosca-parser and the spec's grammar read it:
+  //   ^([0-9]+)(\.([0-9]+)(\.([0-9]+)(\.([0-9A-Za-z]+)(-([0-9]+))?)?)?)?$
+  // The qualifier only after a fix version, the build only after a qualifier (so "1.x" is no
+  // version). Scanned by hand: it runs for every version-typed value (tosca_definitions of every
+  // type, every version property), and std::regex made it a tenth of validating a large blueprint.
+  if (text.size() > 128) return false;
+  std::size_t i = 0;
+  auto digits = [&](long* value) {  // [0-9]+ at i; false if absent or too large for a long
+    std::size_t start = i;
+    while (i < text.size() && text[i] >= '0' && text[i] <= '9') ++i;
+    if (i == start) return false;
+    return !value || std::from_chars(text.data() + start, text.data() + i, *value).ec == std::errc();
+  };
+  auto is_alnum = [](char c) { return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'); };
+  auto next = [&](char c) {  // the separator c at i, consumed
+    if (i >= text.size() || text[i] != c) return false;
+    ++i;
+    return true;
+  };
+  long v[3] = {0, 0, 0};
+  if (!digits(&v[0])) return false;
+  if (i < text.size()) {
+    if (!next('.') || !digits(&v[1])) return false;
+    if (i < text.size()) {
+      if (!next('.') || !digits(&v[2])) return false;
+      if (i < text.size()) {
+        if (!next('.')) return false;
+        std::size_t qualifier = i;
+        while (i < text.size() && is_alnum(text[i])) ++i;
+        if (i == qualifier) return false;
+        if (i < text.size() && (!next('-') || !digits(nullptr) || i < text.size())) return false;
+      }
+    }
+  }
+  parts.assign(v, v + 3);
   return true;
 }
 
