@@ -407,8 +407,11 @@ modak_status modak_preprocess(const char* path, const char* out_dir, const char*
       return;
     }
     std::string error;
-    if (!render::write_output(p.model->service, yaml::emit_yaml(rendered.service), rendered.artefacts,
-                              render::WriteOptions{out_dir, o.csar}, error)) {
+    std::vector<std::string> write_notes;
+    bool written = render::write_output(p.model->service, yaml::emit_yaml(rendered.service), rendered.artefacts,
+                                        render::WriteOptions{out_dir, o.csar, {}}, error, &write_notes);
+    for (auto& n : write_notes) r.extra["notes"].push_back(std::move(n));
+    if (!written) {
       r.status = MODAK_ERROR_IO;
       r.error = error;
       return;

@@ -44,14 +44,18 @@ int run_render(const RenderArgs& a, Decisions how, const char* command) {
     return kExitInvalid;
   }
   std::string error;
-  render::WriteOptions wo{a.output, a.csar};
-  if (!render::write_output(p.model->service, yaml::emit_yaml(out.service), out.artefacts, wo, error)) {
+  render::WriteOptions wo{a.output, a.csar, {}};
+  std::vector<std::string> write_notes;
+  if (!render::write_output(p.model->service, yaml::emit_yaml(out.service), out.artefacts, wo, error, &write_notes)) {
     std::cerr << "modak " << command << ": " << error << "\n";
+    std::cerr << "modak " << command << ": nothing was written; " << a.output
+              << " is as it was (docs/outputs.md)\n";
     return kExitUsage;
   }
   if (!a.quiet) {
     for (const auto& c : out.changes) std::cerr << "  " << c << "\n";
     for (const auto& n : out.notes) std::cerr << "  note: " << n << "\n";
+    for (const auto& n : write_notes) std::cerr << "  note: " << n << "\n";
   }
   if (!a.quiet) {
     std::cout << "wrote " << a.output << "/service.yaml";

@@ -1,0 +1,243 @@
+// How render::write_output writes (docs/outputs.md): into a fresh temporary directory beside the
+// output, swapped in at the end. A failure at any point — forced here through the writer's test
+// seam (WriteOptions::after_file), which neither the CLI nor the C API can set — must leave the
+// previous output byte for byte as it was, and nothing temporary beside it. Writing over any
+// input is refused. tests/scripts/output_enospc_test.sh does the same with a real full disk.
+#include <doctest/doctest.h>
+
+#include <stdlib.h>
+#include <sys/stat.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <iterator>
+#include <map>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "plugin/render/output.h"
+#include "tosca/load/service.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using modak::render::Artefact;
+using modak::render::WriteOptions;
+using modak::render::write_output;
+
+class TempDir {
+ public:
+  TempDir() {
+    std::string pattern = (fs::temp_directory_path() / "modak-output-test-XXXXXX").string();
+    if (!mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
+    path_ = pattern;
+  }
+  ~TempDir() {
+    std::error_code ignored;
+    fs::remove_all(path_, ignored);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  fs::path operator/(const std::string& name) const { return path_ / name; }
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+void write(const fs::path& p, const std::string& text) {
+  fs::create_directories(p.parent_path());
+  std::ofstream(p, std::ios::binary) << text;
+}
+
+std::string read(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// Every entry under `dir` (relative name -> content, "<dir>" for directories), so that two
+// snapshots are equal only if the trees are byte-identical.
+std::map<std::string, std::string> snapshot(const fs::path& dir) {
+  std::map<std::string, std::string> s;
+  if (!fs::exists(dir)) return s;
+  if (fs::is_regular_file(dir)) {
+    s[""] = read(dir);
+    return s;
+  }
+  for (const auto& e : fs::recursive_directory_iterator(dir)) {
+    std::string rel = e.path().lexically_relative(dir).string();
+    s[rel] = e.is_directory() ? std::string("<dir>") : read(e.path());
+  }
+  return s;
+}
+
+std::set<std::string> names_in(const fs::path& dir) {
+  std::set<std::string> names;
+  for (const auto& e : fs::directory_iterator(dir)) names.insert(e.path().filename().string());
+  return names;
+}
+
+constexpr const char* kService =
+    "tosca_definitions_version: tosca_simple_yaml_1_3\n"
+    "imports:\n  - types.yaml\n"
+    "topology_template:\n  node_templates:\n    box:\n      type: tosca.nodes.Compute\n";
+
+// A blueprint folder: the entry, an import, a playbook and a data file.
+fs::path make_blueprint(const fs::path& dir) {
+  write(dir / "service.yaml", kService);
+  write(dir / "types.yaml", "tosca_definitions_version: tosca_simple_yaml_1_3\n");
+  write(dir / "playbooks" / "create.yml", "- hosts: all\n  tasks: []\n");
+  write(dir / "data" / "input.csv", std::string(10000, 'x'));
+  return dir / "service.yaml";
+}
+
+struct Loaded {
+  modak::tosca::Service svc;
+  explicit Loaded(const fs::path& entry) {
+    modak::diag::Sink sink;
+    modak::tosca::LoadOptions o;
+    REQUIRE(modak::tosca::load_service(entry.string(), o, svc, sink));
+    REQUIRE_FALSE(sink.has_errors());
+  }
+};
+
+std::vector<Artefact> artefacts(const std::string& tag) {
+  return {{"jobs/box.sh", "#!/bin/sh\necho " + tag + "\n"}, {"modak/types.yaml", "# " + tag + "\n"}};
+}
+
+bool write_with(const Loaded& l, const fs::path& out, const std::string& tag, bool csar,
+                std::function<bool(const std::string&)> hook, std::string& error) {
+  WriteOptions o{out.string(), csar, std::move(hook)};
+  return write_output(l.svc, "# " + tag + "\n" + kService, artefacts(tag), o, error);
+}
+
+}  // namespace
+
+TEST_SUITE("unit") {
+  TEST_CASE("output: a failure after the first file keeps the previous output byte-identical, no temporary left") {
+    TempDir t;
+    Loaded l(make_blueprint(t / "bp"));
+    const fs::path out = t / "site" / "out";
+    std::string error;
+    REQUIRE_MESSAGE(write_with(l, out, "first", true, {}, error), error);
+    const auto before = snapshot(out);
+    const auto csar_before = snapshot(t / "site" / "out.csar");
+    const auto names_before = names_in(t / "site");
+    CHECK(names_before == std::set<std::string>{"out", "out.csar"});
+    CHECK(read(out / "service.yaml").rfind("# first\n", 0) == 0);
+
+    // Fail after the 1st file, then after the 2nd, ... until a write gets through: every
+    // failing point must leave exactly the previous output and nothing else.
+    int files = 0;
+    for (int fail_at = 1;; ++fail_at) {
+      CAPTURE(fail_at);
+      int seen = 0;
+      error.clear();
+      bool ok = write_with(l, out, "second", true, [&](const std::string&) { return ++seen < fail_at; }, error);
+      if (ok) {
+        files = seen;
+        break;
+      }
+      CHECK(error.find("a fault injected by a test") != std::string::npos);
+      CHECK(snapshot(out) == before);
+      CHECK(snapshot(t / "site" / "out.csar") == csar_before);
+      CHECK(names_in(t / "site") == names_before);
+      REQUIRE(fail_at < 100);
+    }
+    CHECK(files >= 7);  // service.yaml, types.yaml, the playbook, the data, 2 artefacts, TOSCA.meta
+    // The write that got through replaced both, and left nothing beside them either.
+    CHECK(read(out / "service.yaml").rfind("# second\n", 0) == 0);
+    CHECK(read(out / "jobs" / "box.sh") == "#!/bin/sh\necho second\n");
+    CHECK(names_in(t / "site") == names_before);
+    CHECK(snapshot(t / "site" / "out.csar") != csar_before);
+  }
+
+  TEST_CASE("output: a failure on the very first output leaves no directory behind") {
+    TempDir t;
+    Loaded l(make_blueprint(t / "bp"));
+    std::string error;
+    CHECK_FALSE(write_with(l, t / "site" / "out", "first", true, [](const std::string&) { return false; }, error));
+    CHECK(names_in(t / "site").empty());
+  }
+
+  TEST_CASE("output: the input is never written: refused when the output is, or holds, an input") {
+    TempDir t;
+    const fs::path entry = make_blueprint(t / "bp");
+    Loaded l(entry);
+    const auto input = snapshot(t / "bp");
+    std::string error;
+    for (const fs::path& out : {t / "bp", t.path(), t / "bp" / ".." / "bp", fs::path(t / "bp") / ""}) {
+      CAPTURE(out);
+      error.clear();
+      CHECK_FALSE(write_with(l, out, "x", false, {}, error));
+      CHECK(error.find("which modak read") != std::string::npos);
+    }
+    // Through a symbolic link to the input folder.
+    fs::create_directory_symlink(t / "bp", t / "link");
+    CHECK_FALSE(write_with(l, t / "link", "x", false, {}, error));
+    CHECK(snapshot(t / "bp") == input);
+    CHECK(names_in(t.path()) == std::set<std::string>{"bp", "link"});
+  }
+
+  TEST_CASE("output: inside the input folder the output is written beside the input, never into it") {
+    TempDir t;
+    const fs::path entry = make_blueprint(t / "bp");
+    Loaded l(entry);
+    const auto input = snapshot(t / "bp");
+    std::string error;
+    REQUIRE_MESSAGE(write_with(l, t / "bp" / "out", "one", true, {}, error), error);
+    REQUIRE_MESSAGE(write_with(l, t / "bp" / "out", "two", true, {}, error), error);
+    // The folder's own files are as they were; only out/ and out.csar were added.
+    auto now = snapshot(t / "bp");
+    for (const auto& [name, content] : input) CHECK(now[name] == content);
+    CHECK(names_in(t / "bp") == std::set<std::string>{"data", "out", "out.csar", "playbooks", "service.yaml", "types.yaml"});
+    // The second output does not hold the first one, its CSAR or temporary files.
+    CHECK(names_in(t / "bp" / "out") ==
+          std::set<std::string>{"TOSCA-Metadata", "data", "jobs", "modak", "playbooks", "service.yaml", "types.yaml"});
+  }
+
+  TEST_CASE("output: a CSAR that would replace the input zip is refused") {
+    TempDir t;
+    // A CSAR zip input with a root-level entry: `-o DIR --csar` where DIR.csar is the input.
+    make_blueprint(t / "src");
+    write(t / "src" / "TOSCA-Metadata" / "TOSCA.meta", "TOSCA-Meta-File-Version: 1.1\nEntry-Definitions: service.yaml\n");
+    std::string cmd = "cd '" + (t / "src").string() + "' && python3 -c \"import zipfile,os\n"
+                      "z=zipfile.ZipFile('../app.csar','w')\n"
+                      "[z.write(os.path.join(r,f)) for r,_,fs in os.walk('.') for f in fs]\n\" >/dev/null 2>&1";
+    if (std::system(cmd.c_str()) != 0) {
+      MESSAGE("SKIP: python3 cannot build the zip");
+      return;
+    }
+    Loaded l(t / "app.csar");
+    const auto zip = snapshot(t / "app.csar");
+    std::string error;
+    CHECK_FALSE(write_with(l, t / "app", "x", true, {}, error));
+    CHECK(error.find("is the input") != std::string::npos);
+    CHECK(snapshot(t / "app.csar") == zip);
+    CHECK_FALSE(fs::exists(t / "app"));
+    // Without --csar the same directory is fine, and holds the zip's files.
+    REQUIRE_MESSAGE(write_with(l, t / "app", "x", false, {}, error), error);
+    CHECK(fs::exists(t / "app" / "playbooks" / "create.yml"));
+    CHECK(read(t / "app" / "data" / "input.csv") == std::string(10000, 'x'));
+    CHECK(snapshot(t / "app.csar") == zip);
+  }
+
+  TEST_CASE("output: links in the input folder are left out and said so") {
+    TempDir t;
+    const fs::path entry = make_blueprint(t / "bp");
+    write(t / "secret.txt", "secret\n");
+    fs::create_symlink(t / "secret.txt", t / "bp" / "secret-link");
+    Loaded l(entry);
+    std::string error;
+    std::vector<std::string> notes;
+    WriteOptions o{(t / "out").string(), false, {}};
+    REQUIRE_MESSAGE(write_output(l.svc, kService, artefacts("x"), o, error, &notes), error);
+    CHECK_FALSE(fs::exists(fs::symlink_status(t / "out" / "secret-link")));
+    REQUIRE(notes.size() == 1);
+    CHECK(notes[0].find("secret-link': a symbolic link") != std::string::npos);
+  }
+}
