@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "plugin/cli/commands.h"
+#include "tosca/io/files.h"
 #include "plugin/discover/discover.h"
 #include "plugin/discover/xml.h"
 #include "plugin/submit/process.h"
@@ -165,10 +166,9 @@ int run_discover(const DiscoverArgs& a) {
       fs::path out = a.output;
       if (fs::is_directory(out)) out /= name + ".yaml";
       if (out.has_parent_path()) fs::create_directories(out.parent_path());
-      std::ofstream f(out, std::ios::trunc);
-      f << text;
-      if (!f) {
-        std::cerr << "modak discover: cannot write " << out.string() << "\n";
+      std::string error;
+      if (!io::write_file_atomic(out.string(), text, error)) {  // never a half-written target
+        std::cerr << "modak discover: " << error << "\n";
         return kExitUsage;
       }
       say("wrote target '" + name + "' to " + out.string() + " (use it with modak optimise --targets " +

@@ -33,15 +33,23 @@ std::string shell_quote(const std::string& s) {
 bool have_dot() { return std::system("command -v dot >/dev/null 2>&1") == 0; }
 
 // Runs `dot -Tsvg` on the DOT text (through a temporary file beside the output).
+// dot writes a temporary file that is renamed over the output only when it succeeded, so that a
+// failure leaves the previous SVG as it was.
 bool dot_to_svg(const std::string& dot, const std::string& svg, std::string& error) {
   std::string tmp = svg + ".modak-graph.dot";
+  std::string tmp_svg = svg + ".modak-graph.svg";
   if (!io::write_file_atomic(tmp, dot, error)) return false;
-  std::string cmd = "dot -Tsvg -o " + shell_quote(svg) + " " + shell_quote(tmp);
+  std::string cmd = "dot -Tsvg -o " + shell_quote(tmp_svg) + " " + shell_quote(tmp);
   int rc = std::system(cmd.c_str());
   std::error_code ec;
   fs::remove(tmp, ec);
-  if (rc != 0) error = "dot -Tsvg failed (exit status " + std::to_string(rc) + ")";
-  return rc == 0;
+  if (rc == 0) fs::rename(tmp_svg, svg, ec);
+  if (rc != 0 || ec) {
+    error = rc != 0 ? "dot -Tsvg failed (exit status " + std::to_string(rc) + ")" : "cannot rename the SVG into place: " + ec.message();
+    fs::remove(tmp_svg, ec);
+    return false;
+  }
+  return true;
 }
 
 int run_graph(const GraphArgs& a) {
@@ -51,6 +59,11 @@ int run_graph(const GraphArgs& a) {
   if (title.empty() || title == ".") title = fs::path(a.path).filename().string();
   std::string dot = graph::topology_dot(*p.ctx, p.model->service.root_unit().root, p.apps, p.decisions, title);
   std::string error;
+  for (const std::string& out : {a.output, a.svg})
+    if (std::string in = out.empty() || out == "-" ? std::string() : input_at(p.model->service, out); !in.empty()) {
+      std::cerr << "modak graph: refusing to overwrite '" << in << "', which modak read; choose another output\n";
+      return kExitUsage;
+    }
   if (a.output.empty() && a.svg.empty()) std::cout << dot;
   if (!a.output.empty()) {
     if (a.output == "-") std::cout << dot;

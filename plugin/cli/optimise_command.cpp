@@ -73,9 +73,8 @@ int run_optimise(const OptimiseArgs& a) {
   std::string to_dir = fs::absolute(out).parent_path().string();
   opt::rebase_imports(annotated.root, from_dir, to_dir, p.arena);
   std::string text = yaml::emit_yaml(annotated.root);
-  std::error_code ec;
-  if (fs::exists(out, ec) && fs::equivalent(out, a.path, ec)) {
-    std::cerr << "modak optimise: refusing to overwrite the input '" << a.path << "'\n";
+  if (std::string in = input_at(p.model->service, out); !in.empty()) {
+    std::cerr << "modak optimise: refusing to overwrite '" << in << "', which modak read; choose another output\n";
     return kExitUsage;
   }
   std::string error;

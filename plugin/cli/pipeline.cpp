@@ -1,5 +1,6 @@
 #include "plugin/cli/pipeline.h"
 
+#include <filesystem>
 #include <iostream>
 
 #include "plugin/cli/commands.h"
@@ -42,6 +43,18 @@ bool decision_from_annotation(Pipeline& p, const opt::AppNode& app, opt::Decisio
 }
 
 }  // namespace
+
+std::string input_at(const tosca::Service& service, const std::string& out) {
+  std::error_code ec;
+  if (!std::filesystem::exists(out, ec)) return {};
+  for (const auto& u : service.units) {
+    const std::string& in = u.origin.kind == tosca::Origin::Kind::Zip ? u.origin.container : u.origin.path;
+    if ((u.origin.kind == tosca::Origin::Kind::File || u.origin.kind == tosca::Origin::Kind::Zip) &&
+        std::filesystem::equivalent(in, out, ec))
+      return in;
+  }
+  return {};
+}
 
 bool is_json_request(const std::string& path) {
   return path.size() > 5 && path.compare(path.size() - 5, 5, ".json") == 0;

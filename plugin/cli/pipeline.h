@@ -52,6 +52,11 @@ struct RequestRun {
   std::vector<opt::Decision> decisions;
 };
 int run_request_file(const PipelineArgs& a, RequestRun& r, const char* command);
+
+// The file modak read for this blueprint (the blueprint, an import, a library file, a CSAR zip)
+// that writing `out` would overwrite, or "" when it overwrites none. modak never writes over its
+// input (docs/outputs.md).
+std::string input_at(const tosca::Service& service, const std::string& out);
 bool is_json_request(const std::string& path);
 
 }  // namespace modak::cli
