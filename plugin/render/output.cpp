@@ -90,12 +90,43 @@ class Staging {
     return done(path);
   }
 
+  // A plain read/write loop rather than std::filesystem::copy_file, whose sendfile path reports a
+  // full disk as "Input/output error"; the mode bits are kept (playbooks may be executable).
   bool copy(const fs::path& from, const fs::path& to) {
-    std::error_code ec;
-    bool copied = fs::copy_file(from, to, fs::copy_options::overwrite_existing, ec);
-    if (ec || !copied)
-      return fail("cannot copy '" + from.string() + "' to '" + to.string() + "': " +
-                  (ec ? ec.message() : std::string("not copied")));
+    int in = ::open(from.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (in < 0) return fail("cannot read '" + from.string() + "': " + errno_text());
+    struct stat sb {};
+    int out = ::fstat(in, &sb) == 0 ? ::open(to.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600) : -1;
+    if (out < 0) {
+      std::string why = errno_text();
+      ::close(in);
+      return fail("cannot create '" + to.string() + "': " + why);
+    }
+    std::string why;
+    char buf[1 << 16];
+    for (;;) {
+      ssize_t n = ::read(in, buf, sizeof buf);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) {
+        why = "cannot read '" + from.string() + "': " + errno_text();
+        break;
+      }
+      if (n == 0) break;
+      for (ssize_t done = 0; done < n;) {
+        ssize_t w = ::write(out, buf + done, static_cast<std::size_t>(n - done));
+        if (w < 0 && errno == EINTR) continue;
+        if (w < 0) {
+          why = "cannot write '" + to.string() + "': " + errno_text();
+          break;
+        }
+        done += w;
+      }
+      if (!why.empty()) break;
+    }
+    ::close(in);
+    if (why.empty() && ::fchmod(out, sb.st_mode & 0777) != 0) why = "cannot set the mode of '" + to.string() + "': " + errno_text();
+    if (::close(out) != 0 && why.empty()) why = "cannot write '" + to.string() + "': " + errno_text();
+    if (!why.empty()) return fail(why);
     return done(to);
   }
 
