@@ -72,7 +72,7 @@ cmd_opera=(env PYTHONPATH="$xtp_dir/src:$opera_dir/src" "$python" -c
 
 tools=(modak tosca-parser opera)
 declare -A label=([modak]="modak validate" [tosca-parser]="OpenStack tosca-parser" [opera]="xOpera \`opera validate\`")
-declare -A rev=() skip=() times=() rsses=() status=()
+declare -A rev=() skip=() times=() rsses=() cpus=() status=()
 rev[modak]="$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo '?')"
 if [[ -f "$tp_dir/toscaparser/shell.py" ]]; then
     rev[tosca-parser]="openstack/tosca-parser @$(git -C "$tp_dir" log -1 --format='%h (%cd)' --date=format:%Y-%m 2>/dev/null || echo '?')"
@@ -87,7 +87,7 @@ else
 fi
 
 now_ns() { date +%s%N; }
-# One timed run of tool $1: prints "SECONDS PEAK_RSS_KB EXIT_STATUS" (seconds
+# One timed run of tool $1: prints "SECONDS PEAK_RSS_KB EXIT_STATUS CPU_SECONDS" (seconds
 # to the millisecond, measured around /usr/bin/time, whose %e has 10 ms steps).
 timed() {
     local tool="$1" dir="$scratch/$1" t0 t1 rc
@@ -95,11 +95,11 @@ timed() {
     mkdir -p "$dir"
     t0=$(now_ns)
     set +e
-    (cd "$dir" && "$timebin" -f '%e %M' -o "$scratch/$tool.time" "${cmd[@]}" >"$scratch/$tool.out" 2>"$scratch/$tool.err")
+    (cd "$dir" && "$timebin" -f '%e %M %U %S' -o "$scratch/$tool.time" "${cmd[@]}" >"$scratch/$tool.out" 2>"$scratch/$tool.err")
     rc=$?
     set -e
     t1=$(now_ns)
-    awk -v ns=$((t1 - t0)) -v rc=$rc 'END { printf "%.3f %d %d\n", ns / 1e9, $2, rc }' "$scratch/$tool.time"
+    awk -v ns=$((t1 - t0)) -v rc=$rc 'END { printf "%.3f %d %d %.2f\n", ns / 1e9, $2, rc, $3 + $4 }' "$scratch/$tool.time"
 }
 
 echo "peers.sh: $n node templates ($size_mb MB), $reps runs of each tool, side by side" >&2
@@ -108,15 +108,15 @@ for ((i = 1; i <= reps; i++)); do
     for tool in "${tools[@]}"; do
         [[ -n "${skip[$tool]:-}" ]] && continue
         r=$(timed "$tool")
-        read -r s kb rc <<<"$r"
-        times[$tool]+="$s "; rsses[$tool]+="$kb "
+        read -r s kb rc c <<<"$r"
+        times[$tool]+="$s "; rsses[$tool]+="$kb "; cpus[$tool]+="$c "
         if [[ $rc -ne 0 ]]; then
             status[$tool]="exit $rc"
             rc_all=1
             echo "peers.sh: $tool exited $rc on $file:" >&2
             head -n 10 "$scratch/$tool.err" >&2
         fi
-        echo "  run $i: $tool $s s, $((kb / 1024)) MB, exit $rc" >&2
+        echo "  run $i: $tool $s s (CPU $c s), $((kb / 1024)) MB, exit $rc" >&2
     done
 done
 if [[ -z "${times[modak]:-}" ]]; then echo "peers.sh: modak did not run" >&2; exit 2; fi
@@ -125,28 +125,29 @@ best() { tr ' ' '\n' <<<"$1" | grep . | sort -g | head -n 1; }
 median() { tr ' ' '\n' <<<"$1" | grep . | sort -g | awk '{ a[NR] = $1 } END { m = (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2; printf "%.3f", m }'; }
 peak_mb() { tr ' ' '\n' <<<"$1" | grep . | sort -g | tail -n 1 | awk '{ printf "%.1f", $1 / 1024 }'; }
 
-m_best=$(best "${times[modak]}"); m_mb=$(peak_mb "${rsses[modak]}")
+m_best=$(best "${times[modak]}"); m_mb=$(peak_mb "${rsses[modak]}"); m_cpu=$(best "${cpus[modak]}")
 cpu="$(lscpu 2>/dev/null | sed -n 's/^Model name:[[:space:]]*//p' | head -n 1)"
 pyver="$("$python" -c 'import sys, yaml; print("Python %d.%d.%d, PyYAML %s" % (sys.version_info[:3] + (yaml.__version__,)))' 2>/dev/null || echo '?')"
 load="$(cut -d ' ' -f 1-3 /proc/loadavg 2>/dev/null || echo '?')"
 {
     echo "## peers (bench/peers.sh, $(date -u '+%Y-%m-%d %H:%M UTC'))"
     echo
-    echo "The same generated file for all three (\`bench/gen_blueprint.py $n FILE --seed ${seed:-?}\`, $n node templates, $size_mb MB), $reps runs of each, side by side in one loop (modak, tosca-parser, opera, and again); best and median wall time, largest peak RSS. Ratios: the peer's best time and peak RSS divided by modak's."
+    echo "The same generated file for all three (\`bench/gen_blueprint.py $n FILE --seed ${seed:-?}\`, $n node templates, $size_mb MB), $reps runs of each, side by side in one loop (modak, tosca-parser, opera, and again); best and median wall time, the least CPU time (user + system) of the runs, largest peak RSS. Ratios: the peer's best time, CPU time and peak RSS divided by modak's. CPU time depends less than wall time on what else runs on the machine."
     echo
-    echo "| tool | best (s) | median (s) | peak RSS (MB) | time / modak | RSS / modak | exit |"
-    echo "|---|---:|---:|---:|---:|---:|---|"
+    echo "| tool | best (s) | median (s) | CPU (s) | peak RSS (MB) | time / modak | CPU / modak | RSS / modak | exit |"
+    echo "|---|---:|---:|---:|---:|---:|---:|---:|---|"
     for tool in "${tools[@]}"; do
         if [[ -n "${skip[$tool]:-}" ]]; then
-            echo "| ${label[$tool]} | – | – | – | – | – | not run: ${skip[$tool]} |"
+            echo "| ${label[$tool]} | – | – | – | – | – | – | – | not run: ${skip[$tool]} |"
             continue
         fi
-        b=$(best "${times[$tool]}"); md=$(median "${times[$tool]}"); mb=$(peak_mb "${rsses[$tool]}")
-        if [[ $tool == modak ]]; then tr="1"; rr="1"; else
+        b=$(best "${times[$tool]}"); md=$(median "${times[$tool]}"); mb=$(peak_mb "${rsses[$tool]}"); c=$(best "${cpus[$tool]}")
+        if [[ $tool == modak ]]; then tr="1"; cr="1"; rr="1"; else
             tr=$(awk -v a="$b" -v m="$m_best" 'BEGIN { printf "%.0fx", (m > 0) ? a / m : 0 }')
+            cr=$(awk -v a="$c" -v m="$m_cpu" 'BEGIN { printf "%.0fx", (m > 0) ? a / m : 0 }')
             rr=$(awk -v a="$mb" -v m="$m_mb" 'BEGIN { printf "%.1fx", (m > 0) ? a / m : 0 }')
         fi
-        echo "| ${label[$tool]} | $b | $md | $mb | $tr | $rr | ${status[$tool]:-0} |"
+        echo "| ${label[$tool]} | $b | $md | $c | $mb | $tr | $cr | $rr | ${status[$tool]:-0} |"
     done
     echo
     echo "- machine: $(nproc) CPUs (${cpu:-?}), load average at the end $load"
