@@ -71,6 +71,14 @@ std::string as_utf8(std::string_view s) {
   return out;
 }
 
+// True when no byte has its high bit set. An OR over all bytes, without an early exit, so that
+// the compiler can vectorise it.
+bool is_ascii(std::string_view s) {
+  unsigned char any = 0;
+  for (char c : s) any |= static_cast<unsigned char>(c);
+  return any < 0x80;
+}
+
 // Line breaks other than LF: CR, NEL, LS, PS. A parser normalises some of them inside block and
 // single-quoted scalars, so strings holding them are double-quoted (where they are escaped).
 bool has_other_break(std::string_view t) {
@@ -186,9 +194,13 @@ ScalarOut scalar_out(const Node& n) {
     case Kind::Seq:
     case Kind::Map: return out;  // not a scalar
   }
-  out.text = as_utf8(n.text);
+  // Most text is ASCII (job scripts, JSON, names): then it is UTF-8 and its only other break can
+  // be CR, so the per-character decoding below is skipped (it was a tenth of emitting a large
+  // rewritten blueprint).
+  const bool ascii = is_ascii(n.text);
+  out.text = ascii ? n.text : as_utf8(n.text);
   const std::string& t = out.text;
-  if (has_other_break(t)) {
+  if (ascii ? t.find('\r') != std::string::npos : has_other_break(t)) {
     out.plain_implicit = false;
     out.style = YAML_DOUBLE_QUOTED_SCALAR_STYLE;
   } else if (t.find('\n') != std::string::npos) {
