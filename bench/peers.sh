@@ -153,7 +153,7 @@ load="$(cut -d ' ' -f 1-3 /proc/loadavg 2>/dev/null || echo '?')"
     echo "- machine: $(nproc) CPUs (${cpu:-?}), load average at the end $load"
     echo "- modak: \`${modak#"$root"/}\`, git revision ${rev[modak]}"
     for tool in tosca-parser opera; do [[ -n "${rev[$tool]:-}" ]] && echo "- ${label[$tool]}: ${rev[$tool]}, $pyver (Debian's \`$python\`)"; done
-    echo "- wall time measured around \`/usr/bin/time -f '%e %M'\` (process start to exit, to the millisecond); commands as in bench/README.md"
+    echo "- wall time measured around \`/usr/bin/time -f '%e %M %U %S'\` (process start to exit, to the millisecond); commands as in bench/README.md"
 } > "$scratch/peers.md"
 
 cat "$scratch/peers.md"
