@@ -11,7 +11,10 @@ build_deps=(
   libyaml-dev libyaml-cpp-dev libcurl4-openssl-dev libboost-dev libboost-filesystem-dev
   libxerces-c-dev libzip-dev nlohmann-json3-dev libcli11-dev doctest-dev
 )
+# clang-14 + compiler-rt: the sanitizer (ASan + UBSan) build of the whole suite and the libFuzzer
+# targets; llvm-14 brings llvm-symbolizer for readable sanitizer reports.
 test_deps=(
+  clang-14 libclang-rt-14-dev llvm-14
   python3 python3-yaml zip unzip openssl time hwloc graphviz
   podman buildah runc skopeo busybox-static
 )

@@ -1062,7 +1062,8 @@ TEST_CASE("optimiser: Snow runs used for calibration are predicted within the to
     MESSAGE("snow " << name << ": predicted " << r.predicted << " s, measured " << r.measured << " s"
                     << std::string(r.use ? "" : " (not used)"));
     if (!r.use) continue;
-    CAPTURE(name);
+    const std::string run = name;  // CAPTURE captures by reference: not a structured binding (clang 14)
+    CAPTURE(run);
     CHECK(std::fabs(r.predicted - r.measured) / r.measured <= sn.tolerance + 1e-9);
   }
 }

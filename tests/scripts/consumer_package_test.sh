@@ -16,6 +16,20 @@ for tool in cmake cc pkg-config; do
 done
 gen=(); command -v ninja >/dev/null && gen=(-G Ninja)
 
+# A sanitizer build's libmodak needs sanitized consumers (same compiler and -fsanitize flags), and
+# python3 preloads the runtime (MODAK_SANITIZER_PRELOAD, set by tests/CMakeLists.txt).
+cache() { sed -n "s/^$1:[A-Z]*=//p" "$build/CMakeCache.txt"; }
+cc=cc; san_flags=(); py_env=()
+if [ "$(cache MODAK_SANITIZE)" = ON ]; then
+  cc=$(cache CMAKE_C_COMPILER)
+  flags="-fsanitize=address,undefined"
+  [[ $cc == *clang* ]] && flags="$flags -fsanitize-link-c++-runtime -lstdc++"  # see CMakeLists.txt
+  san_flags=(-DCMAKE_C_COMPILER="$cc" -DCMAKE_CXX_COMPILER="$(cache CMAKE_CXX_COMPILER)"
+    -DCMAKE_C_FLAGS="$flags" -DCMAKE_CXX_FLAGS="$flags" -DCMAKE_EXE_LINKER_FLAGS="$flags")
+  cc="$cc $flags"
+  py_env=(LD_PRELOAD="${MODAK_SANITIZER_PRELOAD:-}" ASAN_OPTIONS=detect_leaks=0)
+fi
+
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/modak-consumer.XXXXXX")
 trap 'rm -rf "$TMP"' EXIT
 prefix=$TMP/prefix
@@ -35,7 +49,7 @@ done
   pass "installed modakConfig.cmake and modak.pc" || fail "package files missing under $libdir"
 
 blueprint=$SRC/blueprints/resnet50-slurm/service.yaml
-if cmake -S "$SRC/tests/consumer" -B "$TMP/consumer" "${gen[@]}" -DCMAKE_PREFIX_PATH="$prefix" >"$TMP/c.log" 2>&1 &&
+if cmake -S "$SRC/tests/consumer" -B "$TMP/consumer" "${gen[@]}" "${san_flags[@]}" -DCMAKE_PREFIX_PATH="$prefix" >"$TMP/c.log" 2>&1 &&
    cmake --build "$TMP/consumer" >>"$TMP/c.log" 2>&1; then
   pass "tests/consumer configures and builds with find_package(modak)"
   if "$TMP/consumer/consumer" "$blueprint" "$prefix/share/modak" >"$TMP/out" 2>&1 && grep -q '"status": "ok"' "$TMP/out"; then
@@ -56,15 +70,15 @@ cat >"$TMP/pc.c" <<'C'
 #include <stdio.h>
 int main(void) { printf("%s %d\n", modak_version(), modak_abi_version()); return 0; }
 C
-if PKG_CONFIG_PATH=$libdir/pkgconfig cc "$TMP/pc.c" -o "$TMP/pc" $(PKG_CONFIG_PATH=$libdir/pkgconfig pkg-config --cflags --libs modak) &&
+if PKG_CONFIG_PATH=$libdir/pkgconfig $cc "$TMP/pc.c" -o "$TMP/pc" $(PKG_CONFIG_PATH=$libdir/pkgconfig pkg-config --cflags --libs modak) &&
    LD_LIBRARY_PATH=$libdir "$TMP/pc" | grep -qE '^[0-9]+\.[0-9]+\.[0-9]+ 1$'; then
   pass "pkg-config --cflags --libs modak compiles and links a C program"
 else fail "pkg-config build"; fi
 
 if "$prefix/bin/modak" --help >/dev/null && "$prefix/bin/modak" --version | grep -q '^modak '; then pass "installed modak --help, --version"
 else fail "installed modak --help/--version"; fi
-if MODAK_LIBRARY=$libdir/libmodak.so.0 /usr/bin/python3 -c "import sys; sys.path.insert(0, '$prefix/share/modak/python'); import modak; print(modak.version())" >/dev/null 2>&1 &&
-   /usr/bin/python3 -c "import sys; sys.path.insert(0, '$prefix/share/modak/python'); import modak; assert modak.load().path.startswith('$prefix')" 2>/dev/null; then
+if env "${py_env[@]}" MODAK_LIBRARY=$libdir/libmodak.so.0 /usr/bin/python3 -c "import sys; sys.path.insert(0, '$prefix/share/modak/python'); import modak; print(modak.version())" >/dev/null 2>&1 &&
+   env "${py_env[@]}" /usr/bin/python3 -c "import sys; sys.path.insert(0, '$prefix/share/modak/python'); import modak; assert modak.load().path.startswith('$prefix')" 2>/dev/null; then
   pass "the installed Python module finds the installed libmodak"
 else fail "the installed Python module"; fi
 

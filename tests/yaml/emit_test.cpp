@@ -286,7 +286,8 @@ TEST_SUITE("unit") {
           "l: 42\nm: 3.5\n'n': false\no: -0\np: 1.0e+20\nq: 2.0\nr: 12\ns: 7.0\nt: 1.0e+300\nu: null\nv: -2.50\n");
     Loaded back(out);
     REQUIRE(back.root);
-    for (auto [k, v] : yaml::map_entries(doc.root)) {
+    for (auto [key, v] : yaml::map_entries(doc.root)) {
+      const Node* k = key;  // INFO captures by reference: not a structured binding (clang 14)
       INFO("key ", k->text);
       const Node* w = back.root->get(k->text);
       REQUIRE(w);
