@@ -212,9 +212,14 @@ TEST_SUITE("unit") {
     auto archive = open_or_fail(dir.file("big.zip"), limits);
     std::string content;
     std::string error;
-    CHECK_FALSE(archive->read("big.txt", content, error));
+    std::string limit;
+    CHECK_FALSE(archive->read("big.txt", content, error, &limit));
     CHECK(error == "zip entry 'big.txt' is 200 bytes, more than the limit of 100 bytes (limit max_file_bytes; raise it with --max-file-bytes)");
-    CHECK(archive->read("small.txt", content, error));  // exactly at the limit is fine
+    CHECK(limit == "max_file_bytes");
+    CHECK(archive->read("small.txt", content, error, &limit));  // exactly at the limit is fine
+    CHECK(limit.empty());
+    CHECK_FALSE(archive->read("absent.txt", content, error, &limit));
+    CHECK(limit.empty());  // not a limit: an I/O error
   }
 
   TEST_CASE("zip: an entry whose header understates its size is stopped while inflating") {
@@ -227,7 +232,9 @@ TEST_SUITE("unit") {
     auto archive = open_or_fail(path, limits);
     std::string content;
     std::string error;
-    CHECK_FALSE(archive->read("bomb.txt", content, error));
+    std::string limit;
+    CHECK_FALSE(archive->read("bomb.txt", content, error, &limit));
+    CHECK(limit == "max_file_bytes");
     CHECK(error == "zip entry 'bomb.txt' inflates to more than the limit of 4096 bytes (limit max_file_bytes; raise it with --max-file-bytes)");
   }
 
@@ -240,7 +247,9 @@ TEST_SUITE("unit") {
     std::string content;
     std::string error;
     CHECK(archive->read("one.txt", content, error));
-    CHECK_FALSE(archive->read("two.txt", content, error));
+    std::string limit;
+    CHECK_FALSE(archive->read("two.txt", content, error, &limit));
+    CHECK(limit == "max_total_bytes");
     CHECK(error == "reading zip entry 'two.txt' would exceed the total limit of 100 bytes (limit max_total_bytes; raise it with --max-total-bytes)");
     CHECK_FALSE(archive->read("one.txt", content, error));  // re-reading counts too
   }

@@ -126,30 +126,33 @@ def alias_bomb():
 
 # ---- the table ----------------------------------------------------------------------------------
 # (limit, flag value, blueprint, expected "file:line:col" suffix, exit status, extra args,
-#  flag named in the message?  False where the message is the importer's, which names only the limit)
+#  diagnostic code: `limit`, but a URL's limits are the fetch's and reported as `import-url`)
 # Exit status 2 where the blueprint file itself cannot be built (too large, or a YAML-level limit
 # in it, as for a YAML syntax error); 1 where it loads and an import or value is refused.
 t = tmp
 big_import = importing("file", "big.yaml")
 write(os.path.join(t, "file", "big.yaml"), padded(50000))
 ROWS = [
-    ("max_file_bytes", "40KiB", big_import, "file/service.yaml:3:5", 1, [], True),
+    ("max_file_bytes", "40KiB", big_import, "file/service.yaml:3:5", 1, [], "limit"),
     ("max_file_bytes", "40KiB", write(os.path.join(t, "entry", "service.yaml"), HEAD + "description: " + "x" * 50000 + "\n" + TOPOLOGY),
-     "entry/service.yaml", 2, [], True),
+     "entry/service.yaml:1:1", 2, [], "limit"),
     ("max_file_bytes", "40KiB", zipped("zipfile", {"service.yaml": HEAD + "imports:\n  - big.yaml\n" + TOPOLOGY, "big.yaml": padded(50000)}),
-     "zipfile.csar/service.yaml:3:5", 1, [], True),
-    ("max_total_bytes", "36000", importing("total", "types.yaml"), "total/service.yaml:3:5", 1, [], False),
+     "zipfile.csar/service.yaml:3:5", 1, [], "limit"),
+    ("max_total_bytes", "36000", importing("total", "types.yaml"), "total/service.yaml:3:5", 1, [], "limit"),
     ("max_total_bytes", "36000", zipped("ziptotal", {"service.yaml": HEAD + "imports:\n  - types.yaml\n" + TOPOLOGY, "types.yaml": padded(10000)}),
-     "ziptotal.csar/service.yaml:3:5", 1, [], False),
+     "ziptotal.csar/service.yaml:3:5", 1, [], "limit"),
     ("max_scalar_bytes", "1KiB", write(os.path.join(t, "scalar", "service.yaml"), HEAD + "description: " + "x" * 2000 + "\n" + TOPOLOGY),
-     "scalar/service.yaml:2:14", 2, [], True),
+     "scalar/service.yaml:2:14", 2, [], "limit"),
     ("max_depth", "8", write(os.path.join(t, "depth", "service.yaml"), HEAD + "dsl_definitions:\n  deep: " + "[" * 12 + "]" * 12 + "\n" + TOPOLOGY),
-     "depth/service.yaml:3:15", 2, [], True),
+     "depth/service.yaml:3:15", 2, [], "limit"),
     ("max_expanded_nodes", "10000", write(os.path.join(t, "aliases", "service.yaml"), HEAD + alias_bomb() + TOPOLOGY),
-     "aliases/service.yaml:6:6", 2, [], True),
-    ("max_imports", "2", importing("imports", "a.yaml", "b.yaml", "c.yaml"), "imports/service.yaml:5:5", 1, [], False),
-    ("max_fetch_bytes", "64KiB", importing("fetch", "http://127.0.0.1:%d/big.yaml" % PORT), "fetch/service.yaml:3:5", 1, URL_ARGS, True),
-    ("fetch_timeout_ms", "1", importing("slow", "http://127.0.0.1:%d/slow.yaml" % PORT), "slow/service.yaml:3:5", 1, URL_ARGS, True),
+     "aliases/service.yaml:6:6", 2, [], "limit"),
+    ("max_imports", "2", importing("imports", "a.yaml", "b.yaml", "c.yaml"), "imports/service.yaml:5:5", 1, [], "limit"),
+    ("max_fetch_bytes", "64KiB", importing("fetch", "http://127.0.0.1:%d/big.yaml" % PORT), "fetch/service.yaml:3:5", 1, URL_ARGS, "import-url"),
+    ("fetch_timeout_ms", "1", importing("slow", "http://127.0.0.1:%d/slow.yaml" % PORT), "slow/service.yaml:3:5", 1, URL_ARGS, "import-url"),
+    # A CSAR zip whose entry definitions are themselves too large: at the entry's start.
+    ("max_file_bytes", "40KiB", zipped("zipentry", {"service.yaml": HEAD + "description: " + "x" * 50000 + "\n" + TOPOLOGY}),
+     "zipentry.csar/service.yaml:1:1", 2, [], "limit"),
 ]
 write(os.path.join(t, "total", "types.yaml"), padded(10000))
 for f in ("a", "b", "c"):
@@ -159,20 +162,18 @@ FLAGS = {"max_file_bytes": "--max-file-bytes", "max_total_bytes": "--max-total-b
          "max_depth": "--max-depth", "max_expanded_nodes": "--max-expanded-nodes", "max_imports": "--max-imports",
          "max_fetch_bytes": "--max-fetch-bytes", "fetch_timeout_ms": "--fetch-timeout"}
 
-for limit, value, blueprint, where, status, extra, names_flag in ROWS:
+for limit, value, blueprint, where, status, extra, code in ROWS:
     flag = FLAGS[limit]
     label = "%s %s on %s" % (flag, value, os.path.relpath(blueprint, tmp))
     rc, text, _ = run("validate", "-q", *extra, blueprint)
     check(rc == 0, label + ": valid with the default", text)
     rc, text, _ = run("validate", *extra, flag, value, blueprint)
-    hint = "(limit %s; raise it with %s)" % (limit, flag) if names_flag else "(limit %s" % limit
+    hint = "(limit %s; raise it with %s)" % (limit, flag)
     line = next((l for l in text.splitlines() if hint in l), "")
     check(rc == status, label + ": exit %d" % status, "exit %d:\n%s" % (rc, text))
-    located = re.match(r"(.*?)(:\d+:\d+)?: error\[", line)
-    loc = located and (located.group(1) + (located.group(2) or ""))
-    check(bool(loc) and loc.endswith(where), label + ": error at %s naming the limit" % where, text)
-    if not names_flag:
-        print("     note: the importer's message names the limit but not yet the flag: " + line)
+    located = re.match(r"(.*?:\d+:\d+): error\[([a-z-]+)\]: .*" + re.escape(hint) + "$", line)
+    check(bool(located) and located.group(1).endswith(where) and located.group(2) == code,
+          label + ": error[%s] at %s ending with the limit's hint" % (code, where), text)
 
 # The same limits on the other commands that read blueprints.
 rc, text, _ = run("preprocess", "--max-imports", "2", ROWS[8][2], "-o", os.path.join(tmp, "pp-out"))

@@ -14,7 +14,10 @@ namespace modak::io {
 
 namespace {
 
-// The loader sets a CSAR's entry and total limits from max_file_bytes and max_total_bytes.
+// The loader sets a CSAR's entry and total limits from max_file_bytes and max_total_bytes (the
+// hints are tosca::limit_hint's text; io does not depend on the loader's table).
+constexpr const char* kEntryLimit = "max_file_bytes";
+constexpr const char* kTotalLimit = "max_total_bytes";
 constexpr const char* kEntryHint = " (limit max_file_bytes; raise it with --max-file-bytes)";
 constexpr const char* kTotalHint = " (limit max_total_bytes; raise it with --max-total-bytes)";
 
@@ -142,24 +145,28 @@ bool ZipArchive::is_symlink(std::uint64_t index) const {
   return opsys == ZIP_OPSYS_UNIX && ((attributes >> 16) & S_IFMT) == S_IFLNK;
 }
 
-bool ZipArchive::check_declared_size(std::uint64_t index, const std::string& name, std::string& error) const {
+bool ZipArchive::check_declared_size(std::uint64_t index, const std::string& name, std::string& error,
+                                     std::string* limit) const {
   zip_stat_t stat;
   zip_stat_init(&stat);
   if (zip_stat_index(handle_, index, 0, &stat) != 0 || (stat.valid & ZIP_STAT_SIZE) == 0) return true;
   if (stat.size > limits_.max_entry_bytes) {
     error = "zip entry '" + name + "' is " + std::to_string(stat.size) + " bytes, more than the limit of " +
             std::to_string(limits_.max_entry_bytes) + " bytes" + kEntryHint;
+    if (limit) *limit = kEntryLimit;
     return false;
   }
   if (stat.size > limits_.max_total_bytes - total_bytes_read_) {
     error = "reading zip entry '" + name + "' would exceed the total limit of " +
             std::to_string(limits_.max_total_bytes) + " bytes" + kTotalHint;
+    if (limit) *limit = kTotalLimit;
     return false;
   }
   return true;
 }
 
-bool ZipArchive::inflate(std::uint64_t index, const std::string& name, std::string& out, std::string& error) {
+bool ZipArchive::inflate(std::uint64_t index, const std::string& name, std::string& out, std::string& error,
+                         std::string* limit) {
   zip_file_t* file = zip_fopen_index(handle_, index, 0);
   if (file == nullptr) {
     error = "cannot open zip entry '" + name + "': " + zip_strerror(handle_);
@@ -181,12 +188,14 @@ bool ZipArchive::inflate(std::uint64_t index, const std::string& name, std::stri
     if (data.size() > limits_.max_entry_bytes) {
       error = "zip entry '" + name + "' inflates to more than the limit of " +
               std::to_string(limits_.max_entry_bytes) + " bytes" + kEntryHint;
+      if (limit) *limit = kEntryLimit;
       ok = false;
       break;
     }
     if (data.size() > limits_.max_total_bytes - total_bytes_read_) {
       error = "reading zip entry '" + name + "' would exceed the total limit of " +
               std::to_string(limits_.max_total_bytes) + " bytes" + kTotalHint;
+      if (limit) *limit = kTotalLimit;
       ok = false;
       break;
     }
@@ -198,7 +207,8 @@ bool ZipArchive::inflate(std::uint64_t index, const std::string& name, std::stri
   return true;
 }
 
-bool ZipArchive::read(const std::string& name, std::string& out, std::string& error) {
+bool ZipArchive::read(const std::string& name, std::string& out, std::string& error, std::string* limit) {
+  if (limit) limit->clear();
   std::string normalized;
   if (!normalize_relative_path(name, normalized)) {
     error = "unsafe zip entry name '" + name + "'";
@@ -214,8 +224,8 @@ bool ZipArchive::read(const std::string& name, std::string& out, std::string& er
     error = "zip entry '" + normalized + "' is a symbolic link, which is not allowed";
     return false;
   }
-  if (!check_declared_size(index, normalized, error)) return false;
-  return inflate(index, normalized, out, error);
+  if (!check_declared_size(index, normalized, error, limit)) return false;
+  return inflate(index, normalized, out, error, limit);
 }
 
 }  // namespace modak::io

@@ -40,14 +40,19 @@ class ZipArchive {
   // the entry does not exist, the entry is a symlink (unix external attributes S_IFLNK), it exceeds
   // max_entry_bytes (checked against the declared size AND while inflating, so a lying header cannot
   // exceed it), or the running total of bytes read would exceed max_total_bytes (zip bomb guard).
-  bool read(const std::string& name, std::string& out, std::string& error);
+  // For those two, `*limit` (when given) is set to the name of the loader's limit the message's hint
+  // quotes, "max_file_bytes" or "max_total_bytes" (a `limit` error, not an I/O one); otherwise it is
+  // left empty.
+  bool read(const std::string& name, std::string& out, std::string& error, std::string* limit = nullptr);
 
  private:
   ZipArchive(zip* handle, ZipLimits limits);
   bool index_entries(std::string& error);
   bool is_symlink(std::uint64_t index) const;
-  bool check_declared_size(std::uint64_t index, const std::string& name, std::string& error) const;
-  bool inflate(std::uint64_t index, const std::string& name, std::string& out, std::string& error);
+  bool check_declared_size(std::uint64_t index, const std::string& name, std::string& error,
+                           std::string* limit) const;
+  bool inflate(std::uint64_t index, const std::string& name, std::string& out, std::string& error,
+               std::string* limit);
 
   zip* handle_;
   ZipLimits limits_;

@@ -11,6 +11,7 @@
 #include "tosca/io/http_fetch.h"
 #include "tosca/io/zip_archive.h"
 #include "tosca/load/csar.h"
+#include "tosca/load/limits.h"
 #include "tosca/load/service.h"
 
 namespace modak::tosca {
@@ -33,6 +34,10 @@ std::string default_share_dir() {
 }
 
 namespace {
+
+// TOSCA.meta is a handful of "Name: value" lines: a fixed bound (docs/limits.md), no flag.
+constexpr std::uint64_t kMaxMetaBytes = 1 << 20;
+constexpr const char* kMetaTooLarge = "TOSCA.meta is larger than 1 MiB, the fixed bound for it";
 
 bool is_url(std::string_view s) { return s.find("://") != std::string_view::npos; }
 
@@ -91,6 +96,11 @@ class Importer {
   diag::Location here_or(const yaml::Node* n, const std::string& file) const {
     return n ? where(n) : diag::Location{file, 0, 0};
   }
+  // A limit error about a whole file: at the import entry that names it, else at the file's
+  // start (the blueprint itself, modak's own type files), as for a YAML-level limit in it.
+  diag::Location limit_at(const yaml::Node* n, const std::string& file) const {
+    return n ? where(n) : diag::Location{file, 1, 1};
+  }
 
   const LoadOptions& opt_;
   Service& svc_;
@@ -124,13 +134,28 @@ io::ZipArchive* Importer::zip(const std::string& path, std::string& error) {
   return (zips_[path] = std::move(z)).get();
 }
 
+// io reports a file over a limit with the limit's hint already in the message (it does not
+// depend on limits.h); the hint is appended here should it ever not be.
+std::string with_hint(std::string message, const std::string& limit) {
+  const std::string hint = limit_hint(limit);
+  if (message.size() < hint.size() || message.compare(message.size() - hint.size(), hint.size(), hint) != 0)
+    message += " " + hint;
+  return message;
+}
+
 bool Importer::read(const Origin& o, std::string& content, const yaml::Node* site) {
   std::string error;
+  std::string limit;  // set when the read failed on a limit: its name
   bool ok = false;
   switch (o.kind) {
-    case Origin::Kind::File: ok = io::read_file(o.path, content, error, opt_.limits.max_file_bytes); break;
+    case Origin::Kind::File: {
+      bool too_large = false;
+      ok = io::read_file(o.path, content, error, opt_.limits.max_file_bytes, &too_large);
+      if (too_large) limit = "max_file_bytes";
+      break;
+    }
     case Origin::Kind::Zip:
-      if (auto* z = zip(o.container, error)) ok = z->read(o.path, content, error);
+      if (auto* z = zip(o.container, error)) ok = z->read(o.path, content, error, &limit);
       break;
     case Origin::Kind::Url: {
       io::FetchOptions fo;
@@ -150,15 +175,19 @@ bool Importer::read(const Origin& o, std::string& content, const yaml::Node* sit
     }
     case Origin::Kind::Memory: error = "in-memory source cannot be re-read"; break;
   }
+  if (!ok && !limit.empty()) {
+    sink_.error(Code::Limit, limit_at(site, o.display()), with_hint(error, limit));
+    return false;
+  }
   if (!ok) {
     sink_.error(Code::IoError, here_or(site, o.display()), error);
     return false;
   }
   svc_.bytes_loaded += content.size();
   if (svc_.bytes_loaded > opt_.limits.max_total_bytes) {
-    sink_.error(Code::Limit, here_or(site, o.display()),
-                "total size of loaded files exceeds " + std::to_string(opt_.limits.max_total_bytes) +
-                    " bytes (limit max_total_bytes)");
+    sink_.error(Code::Limit, limit_at(site, o.display()),
+                "total size of loaded files exceeds " + std::to_string(opt_.limits.max_total_bytes) + " bytes " +
+                    limit_hint("max_total_bytes"));
     return false;
   }
   return true;
@@ -203,8 +232,10 @@ bool Importer::open_csar_dir(const fs::path& dir, Origin& out) {
     return false;
   }
   if (fs::exists(meta_path, ec)) {
-    if (!io::read_file(meta_path.string(), meta, error, 1 << 20) ||
-        !parse_tosca_meta(meta, entry, error, &entry_line, &entry_column)) {
+    bool too_large = false;
+    if (!io::read_file(meta_path.string(), meta, error, kMaxMetaBytes, &too_large) && too_large)
+      error = kMetaTooLarge;  // a fixed bound: --max-file-bytes does not raise it
+    if (!error.empty() || !parse_tosca_meta(meta, entry, error, &entry_line, &entry_column)) {
       sink_.error(Code::CsarInvalid, {meta_path.string(), 0, 0}, error);
       return false;
     }
@@ -245,7 +276,8 @@ bool Importer::open_csar_zip(const std::string& path, Origin& out) {
     return false;
   }
   if (z->contains("TOSCA-Metadata/TOSCA.meta")) {
-    if (!z->read("TOSCA-Metadata/TOSCA.meta", meta, error) || !parse_tosca_meta(meta, entry, error)) {
+    if (z->read("TOSCA-Metadata/TOSCA.meta", meta, error) && meta.size() > kMaxMetaBytes) error = kMetaTooLarge;
+    if (!error.empty() || !parse_tosca_meta(meta, entry, error)) {
       sink_.error(Code::CsarInvalid, {path + "/TOSCA-Metadata/TOSCA.meta", 0, 0}, error);
       return false;
     }
@@ -364,7 +396,7 @@ void Importer::import_one(int unit_index, const yaml::Node* entry, const yaml::N
   if (++imports_ > opt_.limits.max_imports) {
     if (imports_ == opt_.limits.max_imports + 1)
       sink_.error(Code::Limit, where(site),
-                  "more than " + std::to_string(opt_.limits.max_imports) + " imports (limit max_imports)");
+                  "more than " + std::to_string(opt_.limits.max_imports) + " imports " + limit_hint("max_imports"));
     return;
   }
   if (!repository.empty()) {
