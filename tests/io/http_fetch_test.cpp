@@ -497,7 +497,7 @@ TEST_SUITE("real") {
     CHECK(elapsed_ms < 3000);
   }
 
-  TEST_CASE("fetch: https verifies certificates; an extra CA file makes a private one trusted") {
+  TEST_CASE("fetch: https verifies certificates, an extra CA file makes a private one trusted") {
     if (python_missing()) return;
     const std::string openssl = find_program("openssl");
     if (openssl.empty()) {

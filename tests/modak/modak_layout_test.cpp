@@ -191,7 +191,7 @@ TEST_SUITE("unit") {
     CHECK(t.find("\" make -j 8\n") != std::string::npos);
   }
 
-  TEST_CASE("modak layout: ppn is the job's, not forced to 1; procs only without a node count") {
+  TEST_CASE("modak layout: ppn is the job's, not forced to 1, procs only without a node count") {
     std::vector<std::string> notes;
     Job j = gpu_job();
     j.tasks_per_node = 8;
@@ -221,7 +221,7 @@ TEST_SUITE("unit") {
     CHECK(s.find("sh -c 'make && make install'") != std::string::npos);
   }
 
-  TEST_CASE("modak layout: plain bash without a scheduler; no container, no stray space") {
+  TEST_CASE("modak layout: plain bash without a scheduler, no container, no stray space") {
     std::vector<std::string> notes;
     Job j = gpu_job();
     j.container_runtime = "none";

@@ -128,7 +128,7 @@ TEST_SUITE("unit") {
     CHECK(march_flag(k, "unknown x86", "x86-64-v3", 7, note) == "-march=haswell");
   }
 
-  TEST_CASE("recipe: TensorFlow with XLA on cascadelake; both renderings carry the same build") {
+  TEST_CASE("recipe: TensorFlow with XLA on cascadelake: both renderings carry the same build") {
     RecipeSpec s;
     std::string error;
     REQUIRE_MESSAGE(make_spec(shipped(), tensorflow_inputs(), {}, s, error), error);
