@@ -13,7 +13,9 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 build=${MODAK_FUZZ_BUILD:-$root/build-fuzz}
 seconds=${1:-60}
 out=${FUZZ_OUT:-$build/fuzz}
-targets=${FUZZ_TARGETS:-fuzz_yaml_loader fuzz_validator fuzz_request fuzz_csar fuzz_render_slurm fuzz_render_pbspro fuzz_render_torque fuzz_render_kubernetes fuzz_render_batch}
+all="fuzz_yaml_loader fuzz_validator fuzz_request fuzz_csar"
+for a in slurm pbspro torque kubernetes batch; do all="$all fuzz_render_$a fuzz_adapter_$a"; done
+targets=${FUZZ_TARGETS:-$all}
 
 seed=$(sh "$root/tests/fuzz/seed.sh" "$root/../shared/corpus")
 trap 'rm -rf "$seed"' EXIT

@@ -10,7 +10,8 @@ repo=$(cd "$here/../.." && pwd)
 corpus=${1:-$repo/../shared/corpus}
 [ -d "$corpus" ] || { echo "seed.sh: no shared corpus at $corpus; seeding from the project's own files only" >&2; corpus=; }
 seed=$(mktemp -d "${TMPDIR:-/tmp}/modak-fuzz-seed.XXXXXX")
-renders="fuzz_render_slurm fuzz_render_pbspro fuzz_render_torque fuzz_render_kubernetes fuzz_render_batch"
+renders=""
+for a in slurm pbspro torque kubernetes batch; do renders="$renders fuzz_render_$a fuzz_adapter_$a"; done
 for t in fuzz_yaml_loader fuzz_validator fuzz_request fuzz_csar $renders; do mkdir -p "$seed/$t"; done
 
 # Text seeds: YAML to the loader and the validator, JSON to the loader and the request reader.
@@ -45,8 +46,9 @@ for d in sorted(dirs):
                     z.write(p, os.path.relpath(p, d))
 PY
 
-# Renderer seeds: executable, arguments and job_name as FuzzedDataProvider random-length strings
-# (a backslash escapes the next byte; an unescaped one ends the string).
+# Renderer and adapter seeds: strings as FuzzedDataProvider reads them (a backslash escapes the
+# next byte; an unescaped one ends a string); the adapter targets read their switches and numbers
+# from the end of the input, so the same bytes make a start for both.
 for t in $renders; do
   printf 'python3 train.py\\\n--epochs 3\\\nresnet' > "$seed/$t/plain"
   printf 'a\n#SBATCH --x\\\nb\n#PBS -l x\\\nj\n#SBATCH --y' > "$seed/$t/newlines"
