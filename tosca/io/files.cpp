@@ -61,8 +61,49 @@ bool read_file(const std::string& path, std::string& out, std::string& error, st
   return true;
 }
 
+namespace {
+
+bool write_all(int fd, const std::string& content, const std::string& name, std::string& error) {
+  std::size_t done = 0;
+  while (done < content.size()) {
+    ssize_t n = ::write(fd, content.data() + done, content.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      error = "cannot write '" + name + "': " + errno_text();
+      return false;
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  return true;
+}
+
+// `-o /dev/null`, `-o /dev/stdout`, a named pipe: written in place. Renaming a temporary file over
+// them would replace the device or pipe itself (as root, /dev/null would become a plain file).
+bool is_special(const std::string& path, bool& is_dir) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return false;
+  is_dir = S_ISDIR(st.st_mode);
+  return !S_ISREG(st.st_mode) && !is_dir;
+}
+
+}  // namespace
+
 bool write_file_atomic(const std::string& path, const std::string& content, std::string& error) {
   namespace fs = std::filesystem;
+  bool is_dir = false;
+  if (is_special(path, is_dir)) {
+    Fd f;
+    f.fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+    if (f.fd < 0) {
+      error = "cannot open '" + path + "': " + errno_text();
+      return false;
+    }
+    return write_all(f.fd, content, path, error);
+  }
+  if (is_dir) {
+    error = "cannot write '" + path + "': it is a directory";
+    return false;
+  }
   fs::path target(path);
   std::string tmpl = (target.parent_path().empty() ? fs::path(".") : target.parent_path()).string() + "/." +
                      target.filename().string() + ".tmp-XXXXXX";
@@ -73,16 +114,9 @@ bool write_file_atomic(const std::string& path, const std::string& content, std:
     error = "cannot create a temporary file beside '" + path + "': " + errno_text();
     return false;
   }
-  std::size_t done = 0;
-  while (done < content.size()) {
-    ssize_t n = ::write(f.fd, content.data() + done, content.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) {
-      error = "cannot write '" + tmp + "': " + errno_text();
-      ::unlink(tmp.c_str());
-      return false;
-    }
-    done += static_cast<std::size_t>(n);
+  if (!write_all(f.fd, content, tmp, error)) {
+    ::unlink(tmp.c_str());
+    return false;
   }
   if (::fchmod(f.fd, 0644) != 0 || ::fsync(f.fd) != 0) {
     error = "cannot finish '" + tmp + "': " + errno_text();
