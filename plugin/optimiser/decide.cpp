@@ -87,6 +87,29 @@ struct Shape {
   const yaml::Node* ppn_at = nullptr;
 };
 
+// The counts the arithmetic below multiplies and divides by, refused outside what any machine
+// has: a node_count of 0 divided by zero (fuzz finding, docs/fuzzing.md), huge ones overflowed.
+bool counts_in_range(tosca::Context& ctx, const Fields& app, const Fields& jo, const Fields* omp) {
+  struct Count {
+    const Fields* fields;
+    const char* name;
+    std::int64_t min, max;
+  };
+  const Count counts[] = {{&app, "mpi_ranks", 1, 10'000'000},       {&app, "threads", 1, 4096},
+                          {&jo, "node_count", 1, 1'000'000},        {&jo, "process_count_per_node", 1, 4096},
+                          {&jo, "request_gpus", 0, 1024},           {omp, "number_of_threads", 1, 4096}};
+  bool ok = true;
+  for (const Count& c : counts) {
+    auto v = c.fields ? c.fields->integer(c.name) : std::nullopt;
+    if (!v || (*v >= c.min && *v <= c.max)) continue;
+    ctx.error(Code::InvalidValue, c.fields->node(c.name),
+              std::string(c.name) + " " + std::to_string(*v) + " is outside " + std::to_string(c.min) + ".." +
+                  std::to_string(c.max));
+    ok = false;
+  }
+  return ok;
+}
+
 bool shape_resources(tosca::Context& ctx, const Request& r, const Knowledge& k, const Partition& p, bool hardware_known,
                      Decision& d) {
   Resources& res = d.resources;
@@ -94,6 +117,7 @@ bool shape_resources(tosca::Context& ctx, const Request& r, const Knowledge& k, 
   const Fields& jo = r.job_options;
   Shape at{app.node("mpi_ranks"), jo.node("node_count"), jo.node("process_count_per_node")};
   const Fields* omp = r.optimisation.section("app_type-hpc") ? r.optimisation.section("app_type-hpc")->section("parallelisation-openmp") : nullptr;
+  if (!counts_in_range(ctx, app, jo, omp)) return false;
   res.threads = static_cast<int>(app.integer("threads").value_or(omp ? omp->integer("number_of_threads").value_or(1) : 1));
   res.ranks = static_cast<int>(app.integer("mpi_ranks").value_or(1));
   if (!at.ranks_at && jo.integer("node_count") && jo.integer("process_count_per_node") && r.app_type() == "hpc")

@@ -685,6 +685,36 @@ TEST_CASE("optimiser: 80 ranks on 2 nodes x 1 task is a located error at mpi_ran
   CHECK(e->message.find("80") != std::string::npos);
 }
 
+// Fuzz finding (fuzz_request, CI's 60 s run; docs/fuzzing.md): node_count 0 divided by zero.
+TEST_CASE("fuzz finding: counts of zero or beyond any machine are located invalid-value errors") {
+  const std::pair<const char*, const char*> cases[] = {
+      {"\"node_count\": 0", "0"},
+      {"\"process_count_per_node\": 0", "0"},
+      {"\"node_count\": 0, \"process_count_per_node\": 0", "0"},
+      {"\"node_count\": 4000000000000, \"process_count_per_node\": 4000000000", "4000000000000"},
+  };
+  for (const auto& [job_options, bad] : cases) {
+    Mpi m;
+    m.target = "example-cpu-cluster";
+    m.job_options = job_options;
+    const std::string text = m.json();
+    CAPTURE(text);
+    auto r = run(text);
+    REQUIRE(r->read_ok);
+    CHECK_FALSE(r->decided);
+    const diag::Diagnostic* e = r->first(diag::Severity::Error);
+    REQUIRE(e != nullptr);
+    CHECK(e->code == diag::Code::InvalidValue);
+    auto [line, col] = position_of(text, std::string(": ") + bad);
+    CHECK(e->where.line == line);
+    CHECK(e->where.column == col + 2);
+  }
+  Mpi zero_ranks;
+  zero_ranks.application = "\"mpi_ranks\": 0";
+  auto r = run(zero_ranks.json());
+  CHECK_FALSE(r->decided);
+}
+
 TEST_CASE("optimiser: node_count above the partition's nodes is an error") {
   Mpi m;
   m.target = "example-cpu-cluster";  // compute: 64 nodes
