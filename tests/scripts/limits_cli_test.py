@@ -25,6 +25,16 @@ import zipfile
 
 MODAK = os.path.abspath(sys.argv[1])
 SRC = sys.argv[2]
+
+# A sanitizer build's libmodak.so (the C API checks below) needs the ASan runtime preloaded into
+# python3 (MODAK_SANITIZER_PRELOAD, set by tests/CMakeLists.txt): restart with it. The modak binary
+# carries its own runtime, so its runs get the environment this test started with.
+PRELOAD = os.environ.get("MODAK_SANITIZER_PRELOAD")
+if PRELOAD and os.environ.get("LD_PRELOAD") != PRELOAD:
+    env = dict(os.environ, LD_PRELOAD=PRELOAD, ASAN_OPTIONS="detect_leaks=0",
+               MODAK_TEST_ENV=json.dumps(dict(os.environ)))
+    os.execve(sys.executable, [sys.executable, *sys.argv], env)
+CHILD_ENV = json.loads(os.environ["MODAK_TEST_ENV"]) if PRELOAD else None
 tmp = tempfile.mkdtemp(prefix="modak-limits-cli.")
 failures = []
 
@@ -51,7 +61,7 @@ def padded(n):
 
 def run(*args, timeout=120):
     start = time.monotonic()
-    p = subprocess.run([MODAK, *args], capture_output=True, text=True, timeout=timeout)
+    p = subprocess.run([MODAK, *args], capture_output=True, text=True, timeout=timeout, env=CHILD_ENV)
     return p.returncode, p.stdout + p.stderr, time.monotonic() - start
 
 
