@@ -4,6 +4,7 @@
 # with a larger time (docs/fuzzing.md records it).
 #
 #   scripts/fuzz.sh [SECONDS]            # default 60 per target
+#   scripts/fuzz.sh --summary            # only the table, from the logs of the last run
 #
 # Environment: MODAK_FUZZ_BUILD (build-fuzz/), FUZZ_JOBS (2: targets run side by side),
 # FUZZ_TARGETS (all), FUZZ_NICE (0), FUZZ_OUT (<build>/fuzz: working corpora, logs, crash
@@ -17,24 +18,26 @@ all="fuzz_yaml_loader fuzz_validator fuzz_request fuzz_csar"
 for a in slurm pbspro torque kubernetes batch; do all="$all fuzz_render_$a fuzz_adapter_$a"; done
 targets=${FUZZ_TARGETS:-$all}
 
-seed=$(sh "$root/tests/fuzz/seed.sh" "$root/../shared/corpus")
-trap 'rm -rf "$seed"' EXIT
-mkdir -p "$out"
-export MODAK_SHARE_DIR=$root/share
+if [ "$seconds" != --summary ]; then
+  seed=$(sh "$root/tests/fuzz/seed.sh" "$root/../shared/corpus")
+  trap 'rm -rf "$seed"' EXIT
+  mkdir -p "$out"
+  export MODAK_SHARE_DIR=$root/share
 
-run_one() {
-  local t=$1 bin="$build/tests/fuzz/$1"
-  [ -x "$bin" ] || { echo "fuzz.sh: $bin is not built (ninja -C $build fuzz)" > "$out/$t.log"; return 0; }
-  mkdir -p "$out/corpus/$t" "$out/artifacts/$t"
-  rm -f "$out/artifacts/$t"/*
-  # -timeout: one input taking this long is a finding; -rss_limit_mb likewise for memory.
-  nice -n "${FUZZ_NICE:-0}" "$bin" -max_total_time="$seconds" -timeout=60 -rss_limit_mb=2048 \
-    -print_final_stats=1 -artifact_prefix="$out/artifacts/$t/" \
-    "$out/corpus/$t" "$seed/$t" > "$out/$t.log" 2>&1 || true
-}
-export -f run_one
-export build out seconds seed
-printf '%s\n' $targets | xargs -P "${FUZZ_JOBS:-2}" -I{} bash -c 'run_one {}'
+  run_one() {
+    local t=$1 bin="$build/tests/fuzz/$1"
+    [ -x "$bin" ] || { echo "fuzz.sh: $bin is not built (ninja -C $build fuzz)" > "$out/$t.log"; return 0; }
+    mkdir -p "$out/corpus/$t" "$out/artifacts/$t"
+    rm -f "$out/artifacts/$t"/*
+    # -timeout: one input taking this long is a finding; -rss_limit_mb likewise for memory.
+    nice -n "${FUZZ_NICE:-0}" "$bin" -max_total_time="$seconds" -timeout=60 -rss_limit_mb=2048 \
+      -print_final_stats=1 -artifact_prefix="$out/artifacts/$t/" \
+      "$out/corpus/$t" "$seed/$t" > "$out/$t.log" 2>&1 || true
+  }
+  export -f run_one
+  export build out seconds seed
+  printf '%s\n' $targets | xargs -P "${FUZZ_JOBS:-2}" -I{} bash -c 'run_one {}'
+fi
 
 status=0
 printf '%-24s %8s %10s %8s %6s %7s %7s  %s\n' target seconds runs exec/s cov ft corpus result
@@ -54,6 +57,7 @@ for t in $targets; do
   else
     result=ok
   fi
-  printf '%-24s %8s %10s %8s %6s %7s %7s  %s\n' "$t" "$seconds" "$runs" "$rate" "${cov:-?}" "${ft:-?}" "$corpus" "$result"
+  secs=$(grep -oP 'Done \d+ runs in \K\d+' "$log" || echo 0)
+  printf '%-24s %8s %10s %8s %6s %7s %7s  %s\n' "$t" "$secs" "$runs" "$rate" "${cov:-?}" "${ft:-?}" "$corpus" "$result"
 done
 exit $status
