@@ -380,16 +380,18 @@ def _():
 
 
 # ---- huge and deep values that reach the optimiser and renderer ------------------------------------
-def limit_row(name, limit, flag, text_fn, at):
+def limit_row(name, limit, flag, text_fn, at, exit_code):
     """The blueprint that `text_fn` makes is refused with error[limit] whose message ends with the
-    limit's hint, located where `at(text)` says: (line, first column, last column) in that text."""
+    limit's hint, located where `at(text)` says: (line, first column, last column) in that text,
+    and modak exits with `exit_code` (2: the blueprint file itself could not be read, as for a
+    YAML syntax error; 1: it was read and refused; docs/limits.md)."""
     def check():
         bp = text_fn(c.blueprint(c.request()))
         line, first, last = at(bp)
         r = c.run(MODAK, "preprocess", "-q", c.write(tmp("l", name + ".yaml"), bp), "-o", tmp("l", name), timeout=60)
         hint = "(limit %s; raise it with %s)" % (limit, flag)
         m = re.search(r"%s\.yaml:(\d+):(\d+): error\[limit\]: [^\n]*%s\n" % (name, re.escape(hint)), r.text + "\n")
-        ok = bool(m) and int(m.group(1)) == line and first <= int(m.group(2)) <= last and r.code in (1, 2)
+        ok = bool(m) and int(m.group(1)) == line and first <= int(m.group(2)) <= last and r.code == exit_code
         return ok, "expected %s.yaml:%d:%d..%d: error[limit]: ... %s\nexit %s: %s" % (
             name, line, first, last, hint, r.code, r.text[:2000])
     return check
@@ -410,22 +412,22 @@ BIG = "x" * (10 << 20)
 NEST = "[" * 100000 + "]" * 100000
 BOMB = "{a0: &a0 [l,l,l,l,l,l,l,l,l], " + ", ".join("a%d: &a%d [%s]" % (i, i, ",".join(["*a%d" % (i - 1)] * 9))
                                                      for i in range(1, 10)) + "}"
-row("L1", "limit", "a 10 MB scalar as a property", "loader max scalar 8 MiB", "located limit error, exit 1")(
+row("L1", "limit", "a 10 MB scalar as a property", "loader max scalar 8 MiB", "located limit error, exit 2")(
     limit_row("l1", "max_scalar_bytes", "--max-scalar-bytes",
               lambda bp: bp.replace("app_tag: \"hostile\"", "app_tag: \"%s\"" % BIG),
-              lambda bp: (lambda w: (w[0], w[1], w[1]))(value_at("app_tag")(bp))))  # at the scalar's start
-row("L2", "limit", "100 000-deep nesting as a property", "loader max depth 256", "located limit error, exit 1")(
+              lambda bp: (lambda w: (w[0], w[1], w[1]))(value_at("app_tag")(bp)), 2))  # at the scalar's start
+row("L2", "limit", "100 000-deep nesting as a property", "loader max depth 256", "located limit error, exit 2")(
     limit_row("l2", "max_depth", "--max-depth", lambda bp: bp.replace("app_tag: \"hostile\"", "app_tag: %s" % NEST),
-              value_at("app_tag")))
+              value_at("app_tag"), 2))
 row("L3", "limit", "alias bomb (9^10 nodes) as a property", "loader max expanded nodes",
-    "located limit error, exit 1")(
+    "located limit error, exit 2")(
     limit_row("l3", "max_expanded_nodes", "--max-expanded-nodes",
-              lambda bp: bp.replace("app_tag: \"hostile\"", "app_tag: " + BOMB), value_at("app_tag")))
+              lambda bp: bp.replace("app_tag: \"hostile\"", "app_tag: " + BOMB), value_at("app_tag"), 2))
 # The 2001st entry is the first over the count: line 2 is "imports:", the entries follow.
 row("L4", "limit", "2001 imports", "importer max_imports 2000", "located limit error, exit 1")(
     limit_row("l4", "max_imports", "--max-imports",
               lambda bp: bp.replace("imports:\n", "imports:\n" + "  - modules/hpc/app/apps.yml\n" * 2001),
-              lambda bp: (bp.split("\n").index("imports:") + 1 + 2001, 5, 5)))
+              lambda bp: (bp.split("\n").index("imports:") + 1 + 2001, 5, 5), 1))
 
 
 def main():
