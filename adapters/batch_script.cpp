@@ -79,10 +79,12 @@ std::string launch_line(const Job& j, std::vector<std::string>& notes) {
   for (const auto& w : words_of(j.arguments, "arguments", notes)) cmd.push_back(shell_word(w));
   if (cmd.empty()) {
     notes.push_back("the application names no executable: the container's default command runs");
-    auto c = container_words(j, notes);  // empty when there is no image
-    if (c.size() >= 2 && (j.container_runtime == "singularity" || j.container_runtime == "apptainer")) {
-      c[1] = "run";
-      return join(c);
+    if (j.container_runtime == "singularity" || j.container_runtime == "apptainer") {
+      auto c = container_words(j, notes);  // empty when there is no image
+      if (c.size() >= 2) {
+        c[1] = "run";
+        return join(c);
+      }
     }
   }
   std::vector<std::string> container = container_words(j, notes);

@@ -87,6 +87,8 @@ struct Shape {
   const yaml::Node* ppn_at = nullptr;
 };
 
+constexpr std::int64_t kMaxRanks = 10'000'000;
+
 // The counts the arithmetic below multiplies and divides by, refused outside what any machine
 // has: a node_count of 0 divided by zero (fuzz finding, docs/fuzzing.md), huge ones overflowed.
 bool counts_in_range(tosca::Context& ctx, const Fields& app, const Fields& jo, const Fields* omp) {
@@ -95,7 +97,7 @@ bool counts_in_range(tosca::Context& ctx, const Fields& app, const Fields& jo, c
     const char* name;
     std::int64_t min, max;
   };
-  const Count counts[] = {{&app, "mpi_ranks", 1, 10'000'000},       {&app, "threads", 1, 4096},
+  const Count counts[] = {{&app, "mpi_ranks", 1, kMaxRanks},       {&app, "threads", 1, 4096},
                           {&jo, "node_count", 1, 1'000'000},        {&jo, "process_count_per_node", 1, 4096},
                           {&jo, "request_gpus", 0, 1024},           {omp, "number_of_threads", 1, 4096}};
   bool ok = true;
@@ -120,8 +122,16 @@ bool shape_resources(tosca::Context& ctx, const Request& r, const Knowledge& k, 
   if (!counts_in_range(ctx, app, jo, omp)) return false;
   res.threads = static_cast<int>(app.integer("threads").value_or(omp ? omp->integer("number_of_threads").value_or(1) : 1));
   res.ranks = static_cast<int>(app.integer("mpi_ranks").value_or(1));
-  if (!at.ranks_at && jo.integer("node_count") && jo.integer("process_count_per_node") && r.app_type() == "hpc")
-    res.ranks = static_cast<int>(*jo.integer("node_count") * *jo.integer("process_count_per_node"));
+  if (!at.ranks_at && jo.integer("node_count") && jo.integer("process_count_per_node") && r.app_type() == "hpc") {
+    const std::int64_t ranks = *jo.integer("node_count") * *jo.integer("process_count_per_node");  // both range-checked
+    if (ranks > kMaxRanks) {
+      ctx.error(Code::InvalidValue, at.nodes_at,
+                "node_count x process_count_per_node = " + std::to_string(ranks) + " ranks, more than " +
+                    std::to_string(kMaxRanks));
+      return false;
+    }
+    res.ranks = static_cast<int>(ranks);
+  }
   res.gpus_per_node = static_cast<int>(jo.integer("request_gpus").value_or(0));
   res.threads = std::max(1, res.threads);
   res.ranks = std::max(1, res.ranks);

@@ -10,6 +10,7 @@ repo=$(cd "$here/../.." && pwd)
 corpus=${1:-$repo/../shared/corpus}
 [ -d "$corpus" ] || { echo "seed.sh: no shared corpus at $corpus; seeding from the project's own files only" >&2; corpus=; }
 seed=$(mktemp -d "${TMPDIR:-/tmp}/modak-fuzz-seed.XXXXXX")
+trap 'rm -rf "$seed"' EXIT    # removed again unless it is complete (cleared below)
 renders=""
 for a in slurm pbspro torque kubernetes batch; do renders="$renders fuzz_render_$a fuzz_adapter_$a"; done
 for t in fuzz_yaml_loader fuzz_validator fuzz_request fuzz_csar $renders; do mkdir -p "$seed/$t"; done
@@ -54,4 +55,5 @@ for t in $renders; do
   printf 'a\n#SBATCH --x\\\nb\n#PBS -l x\\\nj\n#SBATCH --y' > "$seed/$t/newlines"
   printf '$(touch /tmp/x)\\\n`id`; rm -rf /\\\nname with spaces' > "$seed/$t/shell"
 done
+trap - EXIT
 echo "$seed"

@@ -713,6 +713,12 @@ TEST_CASE("fuzz finding: counts of zero or beyond any machine are located invali
   zero_ranks.application = "\"mpi_ranks\": 0";
   auto r = run(zero_ranks.json());
   CHECK_FALSE(r->decided);
+  Mpi product;  // each count in range, their product (ranks) beyond any machine: no int overflow
+  product.job_options = "\"node_count\": 1000000, \"process_count_per_node\": 4096";
+  r = run(product.json());
+  CHECK_FALSE(r->decided);
+  REQUIRE(r->first(diag::Severity::Error));
+  CHECK(r->first(diag::Severity::Error)->code == diag::Code::InvalidValue);
 }
 
 TEST_CASE("optimiser: node_count above the partition's nodes is an error") {

@@ -77,13 +77,25 @@ bool write_all(int fd, const std::string& content, const std::string& name, std:
   return true;
 }
 
-// `-o /dev/null`, `-o /dev/stdout`, a named pipe: written in place. Renaming a temporary file over
-// them would replace the device or pipe itself (as root, /dev/null would become a plain file).
+// `-o /dev/null`, a named pipe: written in place. Renaming a temporary file over them would
+// replace the device or pipe itself (as root, /dev/null would become a plain file). Files under
+// /dev and /proc are never replaced either: /dev/stdout is a link to whatever stdout is, even a
+// plain file, and renaming over the link would replace it.
 bool is_special(const std::string& path, bool& is_dir) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) return false;
   is_dir = S_ISDIR(st.st_mode);
-  return !S_ISREG(st.st_mode) && !is_dir;
+  if (is_dir) return false;
+  return !S_ISREG(st.st_mode) || path.rfind("/dev/", 0) == 0 || path.rfind("/proc/", 0) == 0;
+}
+
+// A link to a regular file: its target is replaced, so the link stays a link.
+std::string through_links(const std::string& path) {
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) != 0 || !S_ISLNK(st.st_mode)) return path;
+  std::error_code ec;
+  std::filesystem::path real = std::filesystem::canonical(path, ec);
+  return ec ? path : real.string();
 }
 
 }  // namespace
@@ -92,6 +104,9 @@ bool write_file_atomic(const std::string& path, const std::string& content, std:
   namespace fs = std::filesystem;
   bool is_dir = false;
   if (is_special(path, is_dir)) {
+    // /dev/stdout and /dev/stderr: the descriptor itself, so `>>` still appends.
+    if (path == "/dev/stdout") return write_all(STDOUT_FILENO, content, path, error);
+    if (path == "/dev/stderr") return write_all(STDERR_FILENO, content, path, error);
     Fd f;
     f.fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
     if (f.fd < 0) {
@@ -104,7 +119,7 @@ bool write_file_atomic(const std::string& path, const std::string& content, std:
     error = "cannot write '" + path + "': it is a directory";
     return false;
   }
-  fs::path target(path);
+  fs::path target(through_links(path));
   std::string tmpl = (target.parent_path().empty() ? fs::path(".") : target.parent_path()).string() + "/." +
                      target.filename().string() + ".tmp-XXXXXX";
   std::string tmp = tmpl;
@@ -123,8 +138,8 @@ bool write_file_atomic(const std::string& path, const std::string& content, std:
     ::unlink(tmp.c_str());
     return false;
   }
-  if (::rename(tmp.c_str(), path.c_str()) != 0) {
-    error = "cannot rename '" + tmp + "' to '" + path + "': " + errno_text();
+  if (::rename(tmp.c_str(), target.c_str()) != 0) {
+    error = "cannot rename '" + tmp + "' to '" + target.string() + "': " + errno_text();
     ::unlink(tmp.c_str());
     return false;
   }
