@@ -1,8 +1,10 @@
 // `modak graph`: the topology of a blueprint as Graphviz DOT (SVG through Graphviz's `dot` when it
 // is installed), with the optimiser's choice on each application node; with --explain, the
 // ranked candidates and their predicted times as an SVG bar chart modak draws itself.
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <iostream>
 #include <memory>
@@ -32,24 +34,27 @@ std::string shell_quote(const std::string& s) {
 
 bool have_dot() { return std::system("command -v dot >/dev/null 2>&1") == 0; }
 
-// Runs `dot -Tsvg` on the DOT text (through a temporary file beside the output).
-// dot writes a temporary file that is renamed over the output only when it succeeded, so that a
-// failure leaves the previous SVG as it was.
+// Runs `dot -Tsvg` in a private temporary directory, then writes the SVG through
+// io::write_file_atomic: a failure leaves the previous SVG as it was, and nothing is renamed over
+// a device or a link (`--svg /dev/stdout` works).
 bool dot_to_svg(const std::string& dot, const std::string& svg, std::string& error) {
-  std::string tmp = svg + ".modak-graph.dot";
-  std::string tmp_svg = svg + ".modak-graph.svg";
-  if (!io::write_file_atomic(tmp, dot, error)) return false;
-  std::string cmd = "dot -Tsvg -o " + shell_quote(tmp_svg) + " " + shell_quote(tmp);
-  int rc = std::system(cmd.c_str());
-  std::error_code ec;
-  fs::remove(tmp, ec);
-  if (rc == 0) fs::rename(tmp_svg, svg, ec);
-  if (rc != 0 || ec) {
-    error = rc != 0 ? "dot -Tsvg failed (exit status " + std::to_string(rc) + ")" : "cannot rename the SVG into place: " + ec.message();
-    fs::remove(tmp_svg, ec);
+  std::string dir = (fs::temp_directory_path() / "modak-graph-XXXXXX").string();
+  if (!::mkdtemp(dir.data())) {
+    error = "cannot create a temporary directory: " + std::string(std::strerror(errno));
     return false;
   }
-  return true;
+  const std::string in = dir + "/graph.dot", out = dir + "/graph.svg";
+  std::string content;
+  bool ok = io::write_file_atomic(in, dot, error);
+  if (ok) {
+    int rc = std::system(("dot -Tsvg -o " + shell_quote(out) + " " + shell_quote(in)).c_str());
+    ok = rc == 0;
+    if (!ok) error = "dot -Tsvg failed (exit status " + std::to_string(rc) + ")";
+  }
+  ok = ok && io::read_file(out, content, error) && io::write_file_atomic(svg, content, error);
+  std::error_code ec;
+  fs::remove_all(dir, ec);
+  return ok;
 }
 
 int run_graph(const GraphArgs& a) {

@@ -20,7 +20,7 @@ gen=(); command -v ninja >/dev/null && gen=(-G Ninja)
 # python3 preloads the runtime (MODAK_SANITIZER_PRELOAD, set by tests/CMakeLists.txt).
 cache() { sed -n "s/^$1:[A-Z]*=//p" "$build/CMakeCache.txt"; }
 cc=cc; san_flags=(); py_env=()
-if [ "$(cache MODAK_SANITIZE)" = ON ]; then
+if [ "$(cache MODAK_SANITIZE)" = ON ] || [ "$(cache MODAK_FUZZ)" = ON ]; then  # MODAK_FUZZ implies it
   cc=$(cache CMAKE_C_COMPILER)
   flags="-fsanitize=address,undefined"
   [[ $cc == *clang* ]] && flags="$flags -fsanitize-link-c++-runtime -lstdc++"  # see CMakeLists.txt
