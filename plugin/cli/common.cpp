@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <filesystem>
 #include <iostream>
 
 #include "tosca/load/limits.h"
@@ -83,6 +84,12 @@ void print_diagnostics(const CommonArgs& a, const diag::Sink& sink) {
   for (const auto& d : sink.all())
     if (!a.quiet || d.severity == diag::Severity::Error) shown.push_back(d);
   std::cerr << diag::render_text(shown, stderr_is_terminal());
+}
+
+bool same_file(const std::string& out, const std::string& input) {
+  std::error_code ec;
+  return std::filesystem::exists(out, ec) && std::filesystem::exists(input, ec) &&
+         std::filesystem::equivalent(out, input, ec) && !ec;
 }
 
 }  // namespace modak::cli

@@ -34,5 +34,8 @@ bool to_limits(const CommonArgs& a, tosca::Limits& limits, std::string& error);
 // Prints diagnostics as text (stderr) unless the command prints JSON itself.
 void print_diagnostics(const CommonArgs& a, const diag::Sink& sink);
 bool stderr_is_terminal();
+// True when `out` and `input` are the same existing file (through links, `..`, hard links):
+// modak never writes over a file it read (docs/outputs.md).
+bool same_file(const std::string& out, const std::string& input);
 
 }  // namespace modak::cli

@@ -41,6 +41,10 @@ int optimise_request_file(const OptimiseArgs& a) {
   if (a.format == "json") std::cout << j.dump(2) << "\n";
   else
     for (const auto& d : decisions) std::cout << opt::explain_text(d) << "\n";
+  if (!a.output.empty() && same_file(a.output, a.path)) {
+    std::cerr << "modak optimise: refusing to overwrite '" << a.path << "', which modak read; choose another output\n";
+    return kExitUsage;
+  }
   if (!a.output.empty() && !io::write_file_atomic(a.output, j.dump(2) + "\n", error)) {
     std::cerr << "modak optimise: " << error << "\n";
     return kExitUsage;

@@ -107,6 +107,13 @@ int run_request(const RequestArgs& a) {
   j["job_script"] = script_name;
   const std::string text = response.dump(2) + "\n";
 
+  for (const std::string* out : {&a.script_out, &a.output}) {
+    if (!out->empty() && same_file(*out, a.path)) {
+      std::cerr << "modak request: refusing to overwrite '" << a.path << "', which modak read; choose another output\n";
+      return kExitUsage;
+    }
+  }
+
   if (!a.script_out.empty() && !io::write_file_atomic(a.script_out, script, error)) {
     std::cerr << "modak request: " << error << "\n";
     return kExitUsage;
