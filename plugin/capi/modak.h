@@ -73,7 +73,8 @@ MODAK_API modak_status modak_optimise_text(const char* text, const char* display
 /* Validates, optimises and renders the blueprint into `out_dir` (service.yaml, job scripts or
  * manifests, imported files, TOSCA-Metadata; with the option "csar": true also out_dir.csar),
  * as `modak preprocess` does. The directory is replaced as a whole; give each concurrent call its
- * own. The result lists the written files. */
+ * own. An existing non-empty directory that is not a modak output is refused (MODAK_ERROR_IO)
+ * unless the option "force": true is given. The result lists the written files. */
 MODAK_API modak_status modak_preprocess(const char* path, const char* out_dir, const char* options_json,
                                         modak_result** out);
 

@@ -45,6 +45,7 @@ struct Options {
   std::vector<std::string> extra_dirs;  // targets_dirs + catalogue_dirs
   std::string target, container_runtime, adapter;
   bool csar = false;
+  bool force = false;  // replace a non-empty out_dir modak did not write
 };
 
 struct OptionsError {
@@ -120,6 +121,9 @@ Options parse_options(const char* text) {
     } else if (key == "csar") {
       if (!v.is_boolean()) throw OptionsError{"option 'csar' must be true or false"};
       o.csar = v.get<bool>();
+    } else if (key == "force") {
+      if (!v.is_boolean()) throw OptionsError{"option 'force' must be true or false"};
+      o.force = v.get<bool>();
     } else if (const tosca::LimitSpec* limit = tosca::find_limit(key)) {
       // A limit (docs/limits.md): a whole number in the limit's unit (bytes, milliseconds, a
       // count), or a string with a unit as on the command line ("64KiB", "500ms").
@@ -408,8 +412,12 @@ modak_status modak_preprocess(const char* path, const char* out_dir, const char*
     }
     std::string error;
     std::vector<std::string> write_notes;
-    bool written = render::write_output(p.model->service, yaml::emit_yaml(rendered.service), rendered.artefacts,
-                                        render::WriteOptions{out_dir, o.csar, {}}, error, &write_notes);
+    render::WriteOptions wo;
+    wo.out_dir = out_dir;
+    wo.csar = o.csar;
+    wo.force = o.force;
+    bool written =
+        render::write_output(p.model->service, yaml::emit_yaml(rendered.service), rendered.artefacts, wo, error, &write_notes);
     for (auto& n : write_notes) r.extra["notes"].push_back(std::move(n));
     if (!written) {
       r.status = MODAK_ERROR_IO;

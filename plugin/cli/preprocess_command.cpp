@@ -19,6 +19,7 @@ namespace {
 struct RenderArgs : PipelineArgs {
   std::string adapter;
   bool csar = false;
+  bool force = false;  // replace a non-empty output directory modak did not write
   PinOptions pin;  // --pin: only preprocess decides here (render keeps the annotated images)
 };
 
@@ -44,12 +45,20 @@ int run_render(const RenderArgs& a, Decisions how, const char* command) {
     return kExitInvalid;
   }
   std::string error;
-  render::WriteOptions wo{a.output, a.csar, {}};
+  render::WriteOptions wo;
+  wo.out_dir = a.output;
+  wo.csar = a.csar;
+  wo.force = a.force;
   std::vector<std::string> write_notes;
-  if (!render::write_output(p.model->service, yaml::emit_yaml(out.service), out.artefacts, wo, error, &write_notes)) {
+  bool unchanged = true;
+  if (!render::write_output(p.model->service, yaml::emit_yaml(out.service), out.artefacts, wo, error, &write_notes,
+                            &unchanged)) {
     std::cerr << "modak " << command << ": " << error << "\n";
-    std::cerr << "modak " << command << ": nothing was written; " << a.output
-              << " is as it was (docs/outputs.md)\n";
+    if (unchanged)
+      std::cerr << "modak " << command << ": nothing was written; " << a.output << " is as it was (docs/outputs.md)\n";
+    else
+      std::cerr << "modak " << command << ": " << a.output
+                << " is NOT as it was: putting the previous output back failed, see above for where it is (docs/outputs.md)\n";
     return kExitUsage;
   }
   if (!a.quiet) {
@@ -74,6 +83,8 @@ Command add(CLI::App& app, const char* name, const char* help, const char* foote
   cmd->add_option("--adapter", args->adapter, "slurm, pbspro, torque, kubernetes or batch (default: the target's scheduler)")
       ->check(CLI::IsMember({"slurm", "pbspro", "pbs", "torque", "kubernetes", "batch"}));
   cmd->add_flag("--csar", args->csar, "also write OUTPUT.csar, a zip of the output directory");
+  cmd->add_flag("--force", args->force,
+                "replace OUTPUT even if it is a non-empty directory modak did not write (its contents are deleted)");
   add_optimiser_options(cmd, *args);
   if (how == Decisions::Decide) add_pin_options(cmd, args->pin);
   add_common_options(cmd, *args);

@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <set>
 
 #include "tosca/io/zip_archive.h"
@@ -266,7 +267,9 @@ bool write_csar(const fs::path& dir, const fs::path& zip_path, std::string& erro
     error = "cannot list '" + dir.string() + "': " + ec.message();
     return false;
   }
-  std::sort(files.begin(), files.end());  // deterministic archives
+  // Sorted, so that the entries' order does not depend on the directory listing. (The archive is
+  // not byte-for-byte reproducible: zip_source_file stores each file's modification time.)
+  std::sort(files.begin(), files.end());
   for (const auto& f : files) {
     std::string name = f.lexically_relative(dir).string();
     zip_source_t* src = zip_source_file(z, f.c_str(), 0, -1);
@@ -285,12 +288,6 @@ bool write_csar(const fs::path& dir, const fs::path& zip_path, std::string& erro
   return true;
 }
 
-// Swaps two directory entries atomically (Linux renameat2 RENAME_EXCHANGE). False with errno set
-// when the file system cannot.
-bool exchange(const fs::path& a, const fs::path& b) {
-  return ::renameat2(AT_FDCWD, a.c_str(), AT_FDCWD, b.c_str(), RENAME_EXCHANGE) == 0;
-}
-
 // Flushes the file system that holds `dir`, so that the swapped-in output is on disk before the
 // previous one is deleted.
 bool sync_dir(const fs::path& dir) {
@@ -301,28 +298,36 @@ bool sync_dir(const fs::path& dir) {
   return ok;
 }
 
-}  // namespace
+// Where the output goes, and the names modak uses beside it.
+struct Target {
+  fs::path out;       // OUTDIR, absolute and normal
+  fs::path zip_path;  // OUTDIR.csar
+  fs::path parent;
+  std::string name;    // OUTDIR's file name
+  std::string prefix;  // temp_prefix(out)
+};
 
-bool write_output(const tosca::Service& svc, const std::string& service_text, const std::vector<Artefact>& artefacts,
-                  const WriteOptions& o, std::string& error, std::vector<std::string>* notes) {
-  std::error_code ec;
-  if (o.out_dir.empty()) {
+bool resolve_target(const std::string& out_dir, Target& t, std::string& error) {
+  if (out_dir.empty()) {
     error = "no output directory given";
     return false;
   }
-  fs::path out = fs::absolute(o.out_dir).lexically_normal();
-  if (out.filename().empty()) out = out.parent_path();  // "out/" names "out"
-  if (fs::exists(fs::symlink_status(out, ec)) && !fs::is_directory(fs::status(out, ec))) {
-    error = "'" + out.string() + "' exists and is not a directory";
-    return false;
-  }
-  fs::path zip_path = out;
-  zip_path += ".csar";
-  // modak never writes over what it read: an output directory that is, or holds, an input file
-  // (the blueprint, an import, a library, modak's own types) would replace it, and a CSAR zip
-  // written over the input zip would destroy it. Compared through symbolic links.
-  const fs::path out_real = canonical_or_self(out);
-  const fs::path zip_real = canonical_or_self(zip_path);
+  t.out = fs::absolute(out_dir).lexically_normal();
+  if (t.out.filename().empty()) t.out = t.out.parent_path();  // "out/" names "out"
+  t.zip_path = t.out;
+  t.zip_path += ".csar";
+  t.parent = t.out.parent_path();
+  t.name = t.out.filename().string();
+  t.prefix = temp_prefix(t.out);
+  return true;
+}
+
+// modak never writes over what it read: an output directory that is, or holds, an input file
+// (the blueprint, an import, a library, modak's own types) would replace it, and a CSAR zip
+// written over the input zip would destroy it. Compared through symbolic links.
+bool check_not_input(const tosca::Service& svc, const Target& t, bool csar, std::string& error) {
+  const fs::path out_real = canonical_or_self(t.out);
+  const fs::path zip_real = canonical_or_self(t.zip_path);
   for (const auto& u : svc.units) {
     std::string input = u.origin.kind == tosca::Origin::Kind::Zip    ? u.origin.container
                         : u.origin.kind == tosca::Origin::Kind::File ? u.origin.path
@@ -330,139 +335,286 @@ bool write_output(const tosca::Service& svc, const std::string& service_text, co
     if (input.empty()) continue;
     const fs::path in_real = canonical_or_self(input);
     if (within_or_equal(in_real, out_real)) {
-      error = "the output directory '" + out.string() + "' holds '" + input +
+      error = "the output directory '" + t.out.string() + "' holds '" + input +
               "', which modak read: writing it would replace the input; choose another output directory";
       return false;
     }
-    if (o.csar && in_real == zip_real) {
-      error = "'" + zip_path.string() + "' is the input: writing the CSAR would replace it; choose another output directory";
+    if (csar && in_real == zip_real) {
+      error = "'" + t.zip_path.string() + "' is the input: writing the CSAR would replace it; choose another output directory";
       return false;
     }
   }
-  const fs::path parent = out.parent_path();
-  const fs::path parent_real = canonical_or_self(parent);
-  const std::string out_name = out.filename().string();
-  const std::string prefix = temp_prefix(out);
-  // When the output lies inside the blueprint's folder (`-o out` next to service.yaml), the copy
-  // of that folder must not take the output, its CSAR or modak's temporary files along.
-  auto skip = [&](const fs::path& p) {
-    std::string name = p.filename().string();
-    if (name != out_name && name != out_name + ".csar" && name.rfind(prefix, 0) != 0 &&
-        name != out_name + ".modak-tmp" && name != out_name + ".modak-old")
-      return false;
-    return canonical_or_self(p.parent_path()) == parent_real;
-  };
+  return true;
+}
 
-  fs::create_directories(parent, ec);
+// The swap replaces OUTDIR as a whole and deletes what was there: refused for anything but a
+// missing or empty directory or a previous modak output, unless forced. OUTDIR.csar must not be
+// a directory (the CSAR's rename would fail only after the swap).
+bool check_replaceable(const Target& t, const WriteOptions& o, std::string& error) {
+  std::error_code ec;
+  if (o.csar && fs::is_directory(fs::symlink_status(t.zip_path, ec))) {
+    error = "'" + t.zip_path.string() + "' is a directory: the CSAR cannot be written there; remove it or choose another output directory";
+    return false;
+  }
+  if (!fs::exists(fs::symlink_status(t.out, ec))) return true;
+  if (!fs::is_directory(fs::status(t.out, ec))) {
+    error = "'" + t.out.string() + "' exists and is not a directory";
+    return false;
+  }
+  fs::directory_iterator it(t.out, ec);
   if (ec) {
-    error = "cannot create '" + parent.string() + "': " + ec.message();
+    error = "cannot read '" + t.out.string() + "': " + ec.message();
     return false;
   }
-  std::string tmp_name = (parent / (prefix + "modak-tmp-XXXXXX")).string();
-  if (!::mkdtemp(tmp_name.data())) {
-    error = "cannot create a temporary directory beside '" + out.string() + "': " + errno_text();
-    return false;
-  }
-  const fs::path tmp = tmp_name;
-  fs::path zip_tmp;
-  auto cleanup = [&]() {
-    std::error_code ignored;
-    fs::remove_all(tmp, ignored);
-    if (!zip_tmp.empty()) fs::remove(zip_tmp, ignored);
-  };
-  auto fail = [&](const std::string& why) {
-    error = why;
-    cleanup();
-    return false;
-  };
+  if (it == fs::directory_iterator() || o.force || is_modak_output(t.out.string())) return true;
+  error = "'" + t.out.string() +
+          "' is a directory that is not empty and not a modak output (no TOSCA-Metadata/TOSCA.meta saying "
+          "'Created-By: modak'): writing the output would delete what it holds; choose another output directory, "
+          "remove it yourself, or pass --force (C API: \"force\": true) to replace it";
+  return false;
+}
 
-  Staging st(tmp, o, notes);
-  // The blueprint's own folder (its relative imports, playbooks and files), then the libraries.
+// Names the copy of the blueprint's folder leaves out when the output lies inside it (`-o out`
+// next to service.yaml): the output, its CSAR and modak's temporary names, so that an output
+// never copies itself or a previous one.
+auto own_output_names(const Target& t) {
+  return [&t, parent_real = canonical_or_self(t.parent)](const fs::path& p) {
+    const std::string name = p.filename().string();
+    bool ours = name == t.name || name == t.name + ".csar" || name.rfind(t.prefix, 0) == 0 ||
+                // What modak versions before the mkdtemp names used for the directory being built
+                // and the previous output moved aside; such leftovers must not be copied either.
+                name == t.name + ".modak-tmp" || name == t.name + ".modak-old";
+    return ours && canonical_or_self(p.parent_path()) == parent_real;
+  };
+}
+
+// The blueprint's own folder (its relative imports, playbooks and files), then the libraries,
+// the rewritten service.yaml, the artefacts and TOSCA.meta, into the staging directory.
+bool stage(const tosca::Service& svc, const std::string& service_text, const std::vector<Artefact>& artefacts,
+           const Target& t, Staging& st) {
+  const fs::path& tmp = st.root();
+  auto skip = own_output_names(t);
   const tosca::Origin& origin = svc.root_unit().origin;
-  fs::path entry = origin.path;
-  bool staged = true;
-  if (origin.kind == tosca::Origin::Kind::File && !entry.parent_path().empty())
-    staged = st.copy_tree(entry.parent_path(), tmp, skip);
-  else if (origin.kind == tosca::Origin::Kind::Zip)
-    staged = st.copy_zip(origin.container, entry.parent_path().string());
-  staged = staged && copy_libraries(svc, st, skip);
+  const fs::path entry = origin.path;
+  if (origin.kind == tosca::Origin::Kind::File && !entry.parent_path().empty()) {
+    if (!st.copy_tree(entry.parent_path(), tmp, skip)) return false;
+  } else if (origin.kind == tosca::Origin::Kind::Zip) {
+    if (!st.copy_zip(origin.container, entry.parent_path().string())) return false;
+  }
+  if (!copy_libraries(svc, st, skip)) return false;
   const std::string entry_name = "service.yaml";
   // The copied original would sit beside the rewritten blueprint under another name (service.yml):
   // remove it, so that nobody deploys the unoptimised one by habit.
-  if (staged && entry.filename() != entry_name) staged = st.remove(tmp / entry.filename());
-  staged = staged && st.write(tmp / entry_name, service_text);
-  for (std::size_t i = 0; staged && i < artefacts.size(); ++i) {
-    const Artefact& a = artefacts[i];
+  if (entry.filename() != entry_name && !st.remove(tmp / entry.filename())) return false;
+  if (!st.write(tmp / entry_name, service_text)) return false;
+  for (const Artefact& a : artefacts) {
     fs::path p = (tmp / a.path).lexically_normal();
-    if (!within_or_equal(p, tmp) || p == tmp) return fail("artefact path '" + a.path + "' leaves the output");
-    staged = st.write(p, a.content);
-    if (staged && a.path.rfind("jobs/", 0) == 0) {
+    if (!within_or_equal(p, tmp) || p == tmp) return st.fail("artefact path '" + a.path + "' leaves the output");
+    if (!st.write(p, a.content)) return false;
+    if (a.path.rfind("jobs/", 0) == 0) {
+      std::error_code ec;
       fs::permissions(p, fs::perms::owner_exec | fs::perms::group_exec, fs::perm_options::add, ec);
-      if (ec) staged = st.fail("cannot make '" + p.string() + "' executable: " + ec.message());
+      if (ec) return st.fail("cannot make '" + p.string() + "' executable: " + ec.message());
     }
   }
-  staged = staged && st.write(tmp / "TOSCA-Metadata" / "TOSCA.meta", tosca_meta(entry_name));
-  if (!staged) return fail(st.error);
+  return st.write(tmp / "TOSCA-Metadata" / "TOSCA.meta", tosca_meta(entry_name));
+}
 
-  // The CSAR is built from the staged directory before anything is swapped, so that a failure
-  // there leaves both previous outputs as they were.
-  if (o.csar) {
-    std::string zip_name = (parent / (prefix + "csar.modak-tmp-XXXXXX")).string();
-    int fd = ::mkstemp(zip_name.data());
-    if (fd < 0) return fail("cannot create a temporary file beside '" + zip_path.string() + "': " + errno_text());
-    ::close(fd);
-    zip_tmp = zip_name;
-    std::string why;
-    if (!write_csar(tmp, zip_tmp, why)) return fail(why);
-    if (::chmod(zip_tmp.c_str(), 0644) != 0) return fail("cannot set the mode of '" + zip_tmp.string() + "': " + errno_text());
+// Zips the staged directory into a fresh ".OUT.csar.modak-tmp-XXXXXX" (`zip_tmp`), before anything
+// is swapped, so that a failure here leaves both previous outputs as they were.
+bool build_csar(const Target& t, const fs::path& tmp, fs::path& zip_tmp, std::string& error) {
+  std::string zip_name = (t.parent / (t.prefix + "csar.modak-tmp-XXXXXX")).string();
+  int fd = ::mkstemp(zip_name.data());
+  if (fd < 0) {
+    error = "cannot create a temporary file beside '" + t.zip_path.string() + "': " + errno_text();
+    return false;
   }
-  if (!sync_dir(tmp)) return fail("cannot flush '" + tmp.string() + "' to disk: " + errno_text());
+  ::close(fd);
+  zip_tmp = zip_name;
+  if (!write_csar(tmp, zip_tmp, error)) return false;
+  if (::chmod(zip_tmp.c_str(), 0644) != 0) {
+    error = "cannot set the mode of '" + zip_tmp.string() + "': " + errno_text();
+    return false;
+  }
+  return true;
+}
 
-  // Swap the new directory in. With RENAME_EXCHANGE the previous output moves to the temporary
-  // name in the same step, and is deleted only once the new one is in place.
-  bool had_previous = fs::exists(fs::symlink_status(out, ec));
-  bool exchanged = false;
-  fs::path old;  // the previous output moved aside, when RENAME_EXCHANGE is not available
-  if (had_previous && exchange(tmp, out)) {
-    exchanged = true;
-  } else if (had_previous && errno != EINVAL && errno != ENOSYS && errno != ENOTSUP) {
-    return fail("cannot move the output into place: " + errno_text());
-  } else if (had_previous) {
-    std::string old_name = (parent / (prefix + "modak-old-XXXXXX")).string();
-    if (!::mkdtemp(old_name.data())) return fail("cannot create a temporary name beside '" + out.string() + "': " + errno_text());
-    old = old_name;
-    if (::rename(out.c_str(), old.c_str()) != 0) {
-      std::string why = errno_text();
-      ::rmdir(old.c_str());
-      return fail("cannot move the previous output aside: " + why);
-    }
-    if (::rename(tmp.c_str(), out.c_str()) != 0) {
-      std::string why = errno_text();
-      ::rename(old.c_str(), out.c_str());
-      return fail("cannot move the output into place: " + why);
-    }
-  } else if (::rename(tmp.c_str(), out.c_str()) != 0) {
-    return fail("cannot move the output into place: " + errno_text());
+// What the swap did. On success `previous` is the previous output under a temporary name, to
+// delete. On failure `stranded`, when set, is where the previous output now is because putting
+// it back failed too: it must not be deleted, and `error` says so.
+struct Swap {
+  std::string error;
+  fs::path previous;
+  fs::path stranded;
+  bool fail(std::string why) {
+    error = std::move(why);
+    return false;
   }
-  if (o.csar && ::rename(zip_tmp.c_str(), zip_path.c_str()) != 0) {
+};
+
+// One rename of the swap; the test seam can make it fail with a given errno.
+bool step(const WriteOptions& o, const char* name, const fs::path& from, const fs::path& to, bool exchange) {
+  if (o.swap_fault) {
+    if (int e = o.swap_fault(name)) {
+      errno = e;
+      return false;
+    }
+  }
+  return exchange ? ::renameat2(AT_FDCWD, from.c_str(), AT_FDCWD, to.c_str(), RENAME_EXCHANGE) == 0
+                  : ::rename(from.c_str(), to.c_str()) == 0;
+}
+bool rename_step(const WriteOptions& o, const char* name, const fs::path& from, const fs::path& to) {
+  return step(o, name, from, to, false);
+}
+// Swaps two directory entries atomically (Linux renameat2 RENAME_EXCHANGE). False with errno set
+// when it fails, EINVAL/ENOSYS/ENOTSUP when the file system cannot.
+bool exchange_step(const WriteOptions& o, const char* name, const fs::path& a, const fs::path& b) {
+  return step(o, name, a, b, true);
+}
+
+std::string quoted(const fs::path& p) { return "'" + p.string() + "'"; }
+
+// No previous output: rename the new one into place, then the CSAR; if the CSAR cannot be
+// placed, the directory goes again.
+bool swap_into_empty_place(const Target& t, const fs::path& tmp, const WriteOptions& o, const fs::path& zip_tmp, Swap& s) {
+  if (!rename_step(o, "move in", tmp, t.out)) return s.fail("cannot move the output into place: " + errno_text());
+  if (!o.csar || rename_step(o, "csar", zip_tmp, t.zip_path)) return true;
+  s.error = "cannot move " + quoted(t.zip_path) + " into place: " + errno_text();
+  if (rename_step(o, "move out", t.out, tmp)) return false;
+  s.error += "; taking the new output away again failed too (" + errno_text() + "): " + quoted(t.out) +
+             " holds the new output without its CSAR (there was no previous output)";
+  s.stranded = t.out;  // not the previous output, but not ours to delete either
+  return false;
+}
+
+// RENAME_EXCHANGE done (OUTDIR is the new output, `tmp` the previous one): place the CSAR, or
+// exchange back.
+bool place_csar_after_exchange(const Target& t, const fs::path& tmp, const WriteOptions& o, const fs::path& zip_tmp, Swap& s) {
+  if (!o.csar || rename_step(o, "csar", zip_tmp, t.zip_path)) {
+    s.previous = tmp;
+    return true;
+  }
+  s.error = "cannot move " + quoted(t.zip_path) + " into place: " + errno_text();
+  // Put the previous directory back, so that directory and CSAR still match.
+  if (exchange_step(o, "exchange back", tmp, t.out)) return false;
+  s.error += "; swapping the previous output back failed too (" + errno_text() + "): " + quoted(t.out) +
+             " now holds the new output, " + quoted(t.zip_path) + " is the previous CSAR, and the previous output is at " +
+             quoted(tmp) + " (not deleted)";
+  s.stranded = tmp;
+  return false;
+}
+
+// Without RENAME_EXCHANGE: the previous output is renamed aside to ".OUT.modak-old-XXXXXX", the
+// new one into place, then the CSAR; each failure renames back what was moved.
+bool swap_by_renames(const Target& t, const fs::path& tmp, const WriteOptions& o, const fs::path& zip_tmp, Swap& s) {
+  std::string old_name = (t.parent / (t.prefix + "modak-old-XXXXXX")).string();
+  if (!::mkdtemp(old_name.data())) return s.fail("cannot create a temporary name beside " + quoted(t.out) + ": " + errno_text());
+  const fs::path old = old_name;
+  if (!rename_step(o, "move aside", t.out, old)) {
     std::string why = errno_text();
-    // Put the previous directory back, so that directory and CSAR still match.
-    if (exchanged) {
-      exchange(tmp, out);
-    } else {
-      ::rename(out.c_str(), tmp.c_str());
-      if (!old.empty()) ::rename(old.c_str(), out.c_str());
-    }
-    return fail("cannot move '" + zip_path.string() + "' into place: " + why);
+    ::rmdir(old.c_str());
+    return s.fail("cannot move the previous output aside: " + why);
   }
-  zip_tmp.clear();
+  bool moved_in = rename_step(o, "move in", tmp, t.out);
+  if (moved_in && (!o.csar || rename_step(o, "csar", zip_tmp, t.zip_path))) {
+    s.previous = old;
+    return true;
+  }
+  s.error = moved_in ? "cannot move " + quoted(t.zip_path) + " into place: " + errno_text()
+                     : "cannot move the output into place: " + errno_text();
+  if (moved_in && !rename_step(o, "move out", t.out, tmp)) {
+    s.error += "; taking the new output away failed too (" + errno_text() + "): " + quoted(t.out) +
+               " holds the new output without its CSAR, and the previous output is at " + quoted(old) + " (not deleted)";
+    s.stranded = old;
+    return false;
+  }
+  if (rename_step(o, "move back", old, t.out)) return false;
+  s.error += "; moving the previous output back failed too (" + errno_text() + "): it is at " + quoted(old) +
+             " (not deleted) and " + quoted(t.out) + " does not exist; rename it back yourself";
+  s.stranded = old;
+  return false;
+}
+
+// Swaps the staged directory `tmp` in at OUTDIR and the CSAR at OUTDIR.csar. With RENAME_EXCHANGE
+// the previous output moves to `tmp` in the same step; it is deleted by the caller only once the
+// new one is in place.
+bool swap_in(const Target& t, const fs::path& tmp, const WriteOptions& o, const fs::path& zip_tmp, Swap& s) {
+  std::error_code ec;
+  if (!fs::exists(fs::symlink_status(t.out, ec))) return swap_into_empty_place(t, tmp, o, zip_tmp, s);
+  if (exchange_step(o, "exchange", tmp, t.out)) return place_csar_after_exchange(t, tmp, o, zip_tmp, s);
+  if (errno != EINVAL && errno != ENOSYS && errno != ENOTSUP) return s.fail("cannot move the output into place: " + errno_text());
+  return swap_by_renames(t, tmp, o, zip_tmp, s);
+}
+
+// The staging directory and the CSAR being built; removed on failure unless a failed rollback
+// left the previous output there.
+struct Temporaries {
+  fs::path dir, zip;
+  fs::path keep;
+  ~Temporaries() {
+    std::error_code ignored;
+    if (!dir.empty() && dir != keep) fs::remove_all(dir, ignored);
+    if (!zip.empty()) fs::remove(zip, ignored);
+  }
+};
+
+}  // namespace
+
+bool is_modak_output(const std::string& dir) {
+  std::ifstream in(fs::path(dir) / "TOSCA-Metadata" / "TOSCA.meta");
+  std::string line;
+  for (int n = 0; n < 100 && std::getline(in, line); ++n) {
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line == "Created-By: modak") return true;
+  }
+  return false;
+}
+
+bool write_output(const tosca::Service& svc, const std::string& service_text, const std::vector<Artefact>& artefacts,
+                  const WriteOptions& o, std::string& error, std::vector<std::string>* notes, bool* unchanged) {
+  if (unchanged) *unchanged = true;
+  Target t;
+  if (!resolve_target(o.out_dir, t, error) || !check_not_input(svc, t, o.csar, error) || !check_replaceable(t, o, error))
+    return false;
+  std::error_code ec;
+  fs::create_directories(t.parent, ec);
+  if (ec) {
+    error = "cannot create '" + t.parent.string() + "': " + ec.message();
+    return false;
+  }
+  std::string tmp_name = (t.parent / (t.prefix + "modak-tmp-XXXXXX")).string();
+  if (!::mkdtemp(tmp_name.data())) {
+    error = "cannot create a temporary directory beside '" + t.out.string() + "': " + errno_text();
+    return false;
+  }
+  Temporaries temps;
+  temps.dir = tmp_name;
+
+  Staging st(temps.dir, o, notes);
+  if (!stage(svc, service_text, artefacts, t, st)) {
+    error = st.error;
+    return false;
+  }
+  if (o.csar && !build_csar(t, temps.dir, temps.zip, error)) return false;
+  if (!sync_dir(temps.dir)) {
+    error = "cannot flush '" + temps.dir.string() + "' to disk: " + errno_text();
+    return false;
+  }
+  Swap s;
+  if (!swap_in(t, temps.dir, o, temps.zip, s)) {
+    error = s.error;
+    temps.keep = s.stranded;
+    if (unchanged && !s.stranded.empty()) *unchanged = false;
+    return false;
+  }
+  temps.zip.clear();  // now OUTDIR.csar
   // The previous output, now under a temporary name, goes last.
-  const fs::path previous = exchanged ? tmp : old;
-  if (!previous.empty()) {
-    fs::remove_all(previous, ec);
-    if (ec && notes) notes->push_back("could not remove the previous output at '" + previous.string() + "': " + ec.message());
+  temps.dir.clear();
+  if (!s.previous.empty()) {
+    fs::remove_all(s.previous, ec);
+    if (ec && notes) notes->push_back("could not remove the previous output at '" + s.previous.string() + "': " + ec.message());
   }
-  sync_dir(parent);
+  sync_dir(t.parent);
   return true;
 }
 

@@ -83,6 +83,23 @@ class ModuleTest(unittest.TestCase):
                 self.assertEqual(text, expected)
                 self.assertEqual(files, r["output"]["files"])
 
+    def test_preprocess_refuses_a_foreign_directory_unless_forced(self):
+        project = os.path.join(self.tmp.name, "project")
+        os.makedirs(os.path.join(project, "src"))
+        with open(os.path.join(project, "src", "main.c"), "w") as f:
+            f.write("int main() { return 0; }\n")
+        r = modak.preprocess(HELLO, project, OPTIONS)
+        self.assertEqual(r["status"], "io-error")
+        self.assertIn("not a modak output", r["error"])
+        self.assertIn('"force": true', r["error"])
+        self.assertEqual(os.listdir(project), ["src"])
+        self.assertEqual(modak.preprocess(HELLO, project, dict(OPTIONS, force="yes"))["status"], "options-error")
+        r = modak.preprocess(HELLO, project, dict(OPTIONS, force=True))
+        self.assertEqual(r["status"], "ok", r.get("error"))
+        self.assertFalse(os.path.exists(os.path.join(project, "src")))
+        # Now a modak output: replaced without force.
+        self.assertEqual(modak.preprocess(HELLO, project, OPTIONS)["status"], "ok")
+
     def test_opera_recipe_with_a_stand_in_opera(self):
         # A stand-in for xOpera's `opera` records how it was called.
         fake = os.path.join(self.tmp.name, "opera")

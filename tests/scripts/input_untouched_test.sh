@@ -4,7 +4,9 @@
 # with outputs elsewhere, inside the input folder, equal to it, around it, and over an imported
 # file or the input zip. Writing into the input folder is allowed (`-o out` next to
 # service.yaml): the files that were there stay byte-identical and the output never copies
-# itself. An output that is, holds or overwrites an input is refused with exit status 2.
+# itself. An output that is, holds or overwrites an input is refused with exit status 2 — also
+# `optimise REQUEST.json -o` and `request REQ.json -o / --script-out` naming the request itself.
+# A non-empty directory modak did not write is not replaced without --force.
 #
 # Usage: input_untouched_test.sh MODAK SOURCE_DIR
 set -u
@@ -104,6 +106,65 @@ refused
 run 0 "render -o elsewhere" render -q "$T/opt.yaml" -o "$T/rout"
 run 2 "render -o over its input's folder" render -q "$T/opt.yaml" -o "$T"
 refused
+
+# A MODAK JSON request: -o / --script-out naming the request file itself (also through a link).
+REQ=$T/req/train.json
+mkdir -p "$T/req"
+cat >"$REQ" <<'JSON'
+{
+  "job": {
+    "job_options": {"job_name": "train"},
+    "application": {"app_type": "ai_training", "executable": "python3 train.py"},
+    "target": {"name": "example-cpu-cluster"},
+    "optimisation": {"enable_opt_build": false, "app_type": "ai_training",
+                     "app_type-ai_training": {"config": {"ai_framework": "tensorflow"}}}
+  }
+}
+JSON
+ln -s train.json "$T/req/link.json"
+REQSUM=$(sha256sum <"$REQ")
+check_request() {
+  [ "$(sha256sum <"$REQ")" = "$REQSUM" ] && [ ! -L "$REQ" ] && pass "  the request is unchanged" || fail "  the request changed"
+  [ -z "$(find "$T/req" -name '.*')" ] && pass "  no temporary files" || fail "  leftovers: $(ls -A "$T/req")"
+}
+req_run() {
+  local want=$1 what=$2
+  shift 2
+  "$MODAK" "$@" >"$T/out.txt" 2>"$T/err.txt"
+  local rc=$?
+  [ "$rc" = "$want" ] && pass "$what: exit $rc" || fail "$what: exit $rc, expected $want: $(tail -3 "$T/err.txt")"
+  check_request
+}
+req_run 0 "optimise REQUEST.json -o elsewhere" optimise -q "$REQ" -o "$T/req-decision.json"
+req_run 2 "optimise REQUEST.json -o the request" optimise -q "$REQ" -o "$REQ"
+refused
+req_run 2 "optimise REQUEST.json -o a link to the request" optimise -q "$REQ" -o "$T/req/link.json"
+refused
+req_run 0 "request -o and --script-out elsewhere" request -q "$REQ" -o "$T/resp.json" --script-out "$T/train.sh"
+req_run 2 "request -o the request" request -q "$REQ" -o "$REQ"
+refused
+req_run 2 "request --script-out the request" request -q "$REQ" --script-out "$T/req/../req/train.json" -o "$T/resp2.json"
+refused
+[ ! -e "$T/resp2.json" ] && pass "  nothing written" || fail "  the response was written"
+
+# A non-empty directory modak did not write (a project) is refused and left alone; --force replaces it.
+mkdir -p "$T/project/src"
+echo 'int main() { return 0; }' >"$T/project/src/main.c"
+"$MODAK" preprocess -q "$BP/service.yaml" -o "$T/project" >/dev/null 2>"$T/err.txt"
+rc=$?
+[ $rc = 2 ] && [ -f "$T/project/src/main.c" ] && [ "$(ls -A "$T/project")" = src ] &&
+  pass "preprocess -o a non-empty foreign directory: exit 2, untouched" || fail "foreign directory: exit $rc, $(ls -A "$T/project")"
+grep -q -- "--force" "$T/err.txt" && grep -q "not a modak output" "$T/err.txt" && grep -q "remove it yourself" "$T/err.txt" &&
+  pass "  the error says why and how: $(head -1 "$T/err.txt")" || fail "  unexpected error: $(cat "$T/err.txt")"
+"$MODAK" render -q "$T/opt.yaml" -o "$T/project" >/dev/null 2>&1
+[ $? = 2 ] && [ -f "$T/project/src/main.c" ] && pass "render -o the same directory: refused too" || fail "render replaced the project"
+"$MODAK" render -q "$T/opt.yaml" -o "$T/project" --force >/dev/null 2>"$T/err.txt"
+rc=$?
+[ $rc = 0 ] && [ ! -e "$T/project/src" ] && [ -f "$T/project/TOSCA-Metadata/TOSCA.meta" ] &&
+  pass "render --force replaces it" || fail "--force: exit $rc: $(cat "$T/err.txt")"
+"$MODAK" preprocess -q "$BP/service.yaml" -o "$T/project" >/dev/null 2>"$T/err.txt"
+[ $? = 0 ] && pass "  and then, a modak output, it is replaced without --force" || fail "  $(cat "$T/err.txt")"
+check_input "the --force runs"
 
 [ $fails = 0 ] && echo "all passed" || echo "$fails failed"
 exit $((fails > 0))

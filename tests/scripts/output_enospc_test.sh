@@ -38,7 +38,8 @@ cp -r "$SRC/blueprints/hello-tosca" "$T/bp"
 "$MODAK" preprocess -q "$T/bp/service.yaml" -o "$MNT/out" --csar >/dev/null 2>"$T/first.err" ||
   { cat "$T/first.err"; fail "the previous output is written"; exit 1; }
 before=$(state)
-[ -f "$MNT/out/service.yaml" ] && [ -f "$MNT/out.csar" ] && pass "a previous output and CSAR on the small disk"
+[ -f "$MNT/out/service.yaml" ] && [ -f "$MNT/out.csar" ] && pass "a previous output and CSAR on the small disk" ||
+  fail "no previous output or CSAR: $(ls -A "$MNT")"
 
 # The same blueprint with 8 x 100 KB of data beside it: the copy fills the disk part-way.
 mkdir -p "$T/bp/data"
