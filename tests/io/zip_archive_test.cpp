@@ -1,4 +1,5 @@
 #include "tosca/io/zip_archive.h"
+#include "tests/support/temp_dir.h"
 
 #include <doctest/doctest.h>
 #include <zip.h>
@@ -23,25 +24,7 @@ using modak::io::normalize_relative_path;
 using modak::io::ZipArchive;
 using modak::io::ZipLimits;
 
-// A fresh directory under $TMPDIR, removed with everything in it when the test ends (pass or fail).
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "modak-zip-test-XXXXXX").string();
-    if (mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  std::string file(const std::string& name) const { return (path_ / name).string(); }
-
- private:
-  fs::path path_;
-};
+using modak::test::TempDir;
 
 enum class Kind { file, directory, symlink };
 

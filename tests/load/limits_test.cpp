@@ -21,6 +21,7 @@
 #include "tosca/diag/codes.h"
 #include "tosca/load/limits.h"
 #include "tosca/validator.h"
+#include "tests/support/temp_dir.h"
 
 namespace {
 
@@ -32,24 +33,7 @@ using modak::tosca::limit_specs;
 using modak::tosca::LimitSpec;
 using modak::tosca::parse_limit_value;
 
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "modak-limits-test-XXXXXX").string();
-    if (!mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  fs::path operator/(const std::string& name) const { return path_ / name; }
-
- private:
-  fs::path path_;
-};
+using modak::test::TempDir;
 
 void write(const fs::path& p, const std::string& text) {
   fs::create_directories(p.parent_path());
