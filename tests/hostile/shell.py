@@ -38,7 +38,12 @@ MAY_BE_REJECTED = {"account", "queue", "partition", "request_specific_nodes", "j
                    "architecture_constraint", "job_dependency", "defer_job", "email_address"}
 
 SAFE_DIRECTIVE = re.compile(r"^#(SBATCH|PBS) [-A-Za-z0-9._%@+,:=/ ]*$")
-STUBS = ("srun", "mpirun", "podman", "singularity", "apptainer", "curl", "git", "wget", "torchrun", "horovodrun")
+# The programs a job script hands the user's words to. Here bash runs the script for real, and each of
+# these is an argv recorder, so that a row can check the words arrive as data: the real tools are not
+# installed (singularity, apptainer, torchrun, horovodrun, mpirun), would reach the network (curl,
+# git, wget; tests talk to loopback only) or pull images (podman). srun runs for real in
+# hostile_slurm_test.py, on the Slurm cluster.
+RECORDED = ("srun", "mpirun", "podman", "singularity", "apptainer", "curl", "git", "wget", "torchrun", "horovodrun")
 
 
 def render_all(modak, tmp, name, section, key, value, runtime="none"):
@@ -87,9 +92,9 @@ def directive_problems(script):
 
 
 def argv_logs(workdir):
-    """{tool: [argv words]} the stubs recorded."""
+    """{tool: [argv words]} the argv recorders logged."""
     out = {}
-    for tool in STUBS:
+    for tool in RECORDED:
         path = os.path.join(workdir, ".argv-" + tool)
         if os.path.exists(path):
             out[tool] = open(path, encoding="utf-8", errors="replace").read().split("\n")
@@ -97,13 +102,13 @@ def argv_logs(workdir):
 
 
 def run_script(script, workdir, timeout=30):
-    """Runs a rendered script with bash in `workdir`, launchers and downloaders stubbed (argv logged)."""
-    stubs = os.path.join(workdir, ".stubs")
-    os.makedirs(stubs, exist_ok=True)
-    for tool in STUBS:
-        c.write(os.path.join(stubs, tool), "#!/bin/sh\nprintf '%%s\\n' \"$@\" >> '%s/.argv-%s'\n" % (workdir, tool))
-        os.chmod(os.path.join(stubs, tool), 0o755)
-    env = {"PATH": stubs + ":/usr/bin:/bin", "HOME": workdir, "SINGULARITY_DIR": workdir,
+    """Runs a rendered script with bash in `workdir`; launchers and downloaders are argv recorders."""
+    recorders = os.path.join(workdir, ".recorders")
+    os.makedirs(recorders, exist_ok=True)
+    for tool in RECORDED:
+        c.write(os.path.join(recorders, tool), "#!/bin/sh\nprintf '%%s\\n' \"$@\" >> '%s/.argv-%s'\n" % (workdir, tool))
+        os.chmod(os.path.join(recorders, tool), 0o755)
+    env = {"PATH": recorders + ":/usr/bin:/bin", "HOME": workdir, "SINGULARITY_DIR": workdir,
            "SLURM_SUBMIT_DIR": workdir, "PBS_O_WORKDIR": workdir}
     try:
         p = subprocess.run(["bash", script], cwd=workdir, env=env, capture_output=True, timeout=timeout)

@@ -2,7 +2,7 @@
 """The hostile-input table (docs/hostile-input.md): one row per attack, each asserting the outcome
 of one protection, so that removing the protection fails the row. Rows 4 (shell) run on the real
 Slurm cluster in hostile_slurm_test.py; here the same scripts are checked with bash -n and run with
-bash (launchers stubbed) for every renderer.
+bash (launchers and downloaders record their argv) for every renderer.
 
 Usage: hostile_input_test.py MODAK SOURCE_DIR [ROW-ID-PREFIX...]
 """
